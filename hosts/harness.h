@@ -1,0 +1,113 @@
+/*
+ * Shared harness for cgohostlab C hosts.
+ *
+ * A host is a C99 program linked against the lab's Go c-archive. It writes
+ * one JSON object per line to stdout (the observation protocol that the
+ * lab's judge package parses) and leaves stderr to the Go runtime, so a
+ * fatal error or traceback reaches the lab whole.
+ *
+ * Every difference between C libraries sits behind the LAB_GLIBC test in
+ * harness.c.
+ */
+#ifndef CGOHOSTLAB_HARNESS_H
+#define CGOHOSTLAB_HARNESS_H
+
+#define _GNU_SOURCE 1
+
+#include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "liblab.h" /* written by go build -buildmode=c-archive */
+
+/*
+ * Slots of the probe array that LabCall fills. The runtime overlay sets
+ * bits in LAB_P_AVAIL for the slots its toolchain can fill; a slot whose
+ * bit is clear is "not available" and is written as null, never as zero.
+ */
+enum {
+	LAB_P_M,            /* id of the calling thread's M */
+	LAB_P_ISEXTRA,      /* 1 if that M is an extra M (one made for C threads) */
+	LAB_P_G0_LO,        /* g0 stack bounds the runtime holds for this M */
+	LAB_P_G0_HI,
+	LAB_P_ACCURATE,     /* 1 if the runtime marked those bounds accurate */
+	LAB_P_MS_CREATED,   /* Ms ever created in the process */
+	LAB_P_EXTRA_FREE,   /* extra Ms on the free list */
+	LAB_P_EXTRA_IN_USE, /* extra Ms bound to C threads */
+	LAB_P_AVAIL,        /* bit i set: slot i is available */
+	LAB_P_LEN
+};
+
+/* Where a thread's true stack bounds come from. */
+struct lab_bounds {
+	uintptr_t lo;
+	uintptr_t hi;
+	const char *source; /* "buffer", "libc" or "maps" */
+};
+
+/* How a test thread gets its stack. */
+struct lab_thread_spec {
+	const char *kind;  /* name used in records, for example "pthread-256k" */
+	size_t stacksize;  /* 0: the C library's default */
+	int user_stack;    /* 1: the host allocates the stack (pthread_attr_setstack) */
+};
+
+/* Writes the start record; call first in main. */
+void lab_start(const char *host);
+
+/* Writes the end record; call last in main before returning 0. */
+void lab_end(void);
+
+/* Writes one JSON line. fmt must produce a complete JSON object. */
+void lab_emit(const char *fmt, ...);
+
+/* Returns the approximate stack pointer of the caller. */
+uintptr_t lab_sp(void);
+
+/* Fills b with the true bounds of the calling thread's stack. */
+void lab_true_bounds(struct lab_bounds *b);
+
+/*
+ * Calls into Go (LabCall, with a forced GC when gc is set, so the runtime
+ * works on g0) and writes a call record for thread kind `kind` that was
+ * called at `depth` bytes below the thread's entry frame.
+ */
+void lab_call(const char *kind, size_t depth, int gc);
+
+/*
+ * Calls into Go for process-wide counters and writes a counters record for
+ * the end of `phase`, in which `threads` C threads came and went, at most
+ * `peak` of them alive at once.
+ */
+void lab_counters(const char *phase, int threads, int peak);
+
+/* Writes a skip record: a planned call that the host did not make. */
+void lab_skip(const char *kind, size_t depth, const char *reason);
+
+/*
+ * Runs fn(arg) at least `depth` bytes of stack below the caller's frame,
+ * by recursing through frames that touch their own memory.
+ */
+void lab_at_depth(size_t depth, void (*fn)(void *), void *arg);
+
+/*
+ * Starts a thread as spec describes, running fn(arg). Returns 0 or an
+ * errno value. *stack receives a host-allocated stack to pass to
+ * lab_thread_free_stack after the join, or NULL.
+ */
+int lab_thread_start(pthread_t *t, const struct lab_thread_spec *spec,
+                     void *(*fn)(void *), void *arg, void **stack);
+
+/* Releases a stack returned by lab_thread_start. */
+void lab_thread_free_stack(void *stack, size_t size);
+
+/* Registers the calling thread's host-allocated stack for lab_true_bounds. */
+void lab_set_user_stack(void *lo, size_t size);
+
+/* Number of threads in the process, from /proc/self/task. */
+int lab_os_threads(void);
+
+/* Prints msg with errno text to stderr, writes an error record and exits 3. */
+void lab_die(const char *msg, int err);
+
+#endif

@@ -1,0 +1,161 @@
+// Package lab runs the cgohostlab matrix: it builds the images, runs each
+// selected cell in a container, judges it and writes the report.
+// `go test ./lab` runs the matrix as one subtest per cell, named
+// image/toolchain/variant/scenario; see lab_test.go for its flags.
+package lab
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/cgohostlab/cgohostlab/lab/cell"
+	"github.com/cgohostlab/cgohostlab/lab/engine"
+	"github.com/cgohostlab/cgohostlab/lab/image"
+	"github.com/cgohostlab/cgohostlab/lab/judge"
+	"github.com/cgohostlab/cgohostlab/lab/matrix"
+	"github.com/cgohostlab/cgohostlab/lab/overlay"
+	"github.com/cgohostlab/cgohostlab/lab/report"
+	"github.com/cgohostlab/cgohostlab/scenarios"
+)
+
+// Lab is a connected lab with the run's report.
+type Lab struct {
+	Engine *engine.Engine
+	Images *image.Builder
+	Set    *scenarios.Set
+	Report *report.Report
+	Log    *slog.Logger
+}
+
+// New connects to the engine, removes what dead runs left behind and
+// loads the scenarios.
+func New(ctx context.Context, log *slog.Logger) (*Lab, error) {
+	set, err := scenarios.Builtin()
+	if err != nil {
+		return nil, fmt.Errorf("load scenarios: %w", err)
+	}
+	e, err := engine.Connect(ctx, log)
+	if err != nil {
+		return nil, err
+	}
+	if err := e.Sweep(ctx); err != nil {
+		return nil, err
+	}
+	log.Info("lab started", "engine", e.Host, "version", e.Version, "run", e.RunID)
+	return &Lab{
+		Engine: e,
+		Images: image.NewBuilder(e),
+		Set:    set,
+		Report: &report.Report{Started: time.Now(), Engine: e.Version},
+		Log:    log,
+	}, nil
+}
+
+// Hosts returns the hosts that the scenarios of cells need, without
+// duplicates.
+func (l *Lab) Hosts(cells []matrix.Cell) []string {
+	seen := map[string]bool{}
+	var hosts []string
+	for _, c := range cells {
+		h := l.Set.Scenario(c.Scenario).Host
+		if !seen[h] {
+			seen[h] = true
+			hosts = append(hosts, h)
+		}
+	}
+	return hosts
+}
+
+// OpenGroup provides the image, starts the group's container and builds
+// the hosts in it. On a build failure it returns the group too, so its
+// build log reaches the report; the caller closes a non-nil group.
+func (l *Lab) OpenGroup(ctx context.Context, imageName, toolchainName, variantName string, hosts []string) (*cell.Group, error) {
+	im, err := matrix.ImageByName(imageName)
+	if err != nil {
+		return nil, err
+	}
+	var tc matrix.Toolchain
+	for _, t := range matrix.Toolchains {
+		if t.Name == toolchainName {
+			tc = t
+		}
+	}
+	if tc.Name == "" {
+		return nil, fmt.Errorf("unknown toolchain %q", toolchainName)
+	}
+	v, err := overlay.VariantByName(variantName)
+	if err != nil {
+		return nil, err
+	}
+	tag, err := l.Images.Image(ctx, im.Image)
+	if err != nil {
+		return nil, err
+	}
+	g, err := cell.Start(ctx, l.Engine, im, tag, tc, v)
+	if err != nil {
+		return nil, err
+	}
+	l.Report.AddVariant(report.Variant{Name: v.Name, Summary: v.Summary, Workaround: v.Workaround})
+	if err := g.Build(ctx, hosts); err != nil {
+		return g, fmt.Errorf("build %s: %w", g.Name(), err)
+	}
+	binaries := map[string]string{}
+	for h, b := range g.Binaries {
+		binaries[h] = b.Interpreter
+	}
+	l.Report.AddImage(report.Image{Name: im.Name, Tag: tag, Libc: g.Libc, CC: im.CC, Binaries: binaries})
+	l.Report.AddToolchain(report.Toolchain{Name: tc.Name, Image: im.Name, Version: g.GoVersion})
+	return g, nil
+}
+
+func newCell(c matrix.Cell, exp scenarios.Expectation) *report.Cell {
+	expected := exp.Outcome
+	if exp.Issue != "" {
+		expected = exp.Issue
+	}
+	return &report.Cell{
+		Name: c.Name(), Image: c.Image, Toolchain: c.Toolchain, Variant: c.Variant, Scenario: c.Scenario,
+		Expected: expected,
+	}
+}
+
+// ErrorCell returns the report of a cell that could not run because the
+// lab failed.
+func (l *Lab) ErrorCell(c matrix.Cell, err error, buildLog string) *report.Cell {
+	sc := l.Set.Scenario(c.Scenario)
+	rc := newCell(c, sc.Expected(c.Image, c.Toolchain, c.Variant))
+	rc.Verdict = judge.Error
+	rc.Reason = err.Error()
+	rc.BuildLog = buildLog
+	return rc
+}
+
+// RunCell runs the cell's host in g and judges the result.
+func (l *Lab) RunCell(ctx context.Context, g *cell.Group, c matrix.Cell) *report.Cell {
+	sc := l.Set.Scenario(c.Scenario)
+	exp := sc.Expected(c.Image, c.Toolchain, c.Variant)
+	rc := newCell(c, exp)
+
+	res, err := g.Run(ctx, sc.Host, sc.Args, sc.Timeout.Duration)
+	if err != nil {
+		rc.Verdict = judge.Error
+		rc.Reason = fmt.Sprintf("run host %s: %v", sc.Host, err)
+		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+			rc.Reason += " (the run was interrupted or reached its deadline)"
+		}
+		return rc
+	}
+	out := judge.Parse(res.Stdout)
+	rc.Result = judge.Judge(sc, exp, l.Set, judge.Run{Exit: res.Exit, Output: out, Stderr: res.Stderr})
+	rc.Command = res.Command
+	rc.Exit = &res.Exit
+	rc.Duration = res.Duration
+	rc.Counters = out.Counters
+	rc.Records = out.All
+	rc.Malformed = out.Malformed
+	rc.Stderr = string(res.Stderr)
+	return rc
+}

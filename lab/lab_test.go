@@ -1,0 +1,270 @@
+package lab
+
+// TestMatrix runs the lab's matrix against the Docker engine that
+// DOCKER_HOST names: one subtest per cell, named
+// image/toolchain/variant/scenario. It fails, and does not skip, when no
+// engine answers.
+//
+// Selecting cells:
+//
+//	go test ./lab                         the default matrix
+//	go test -short ./lab                  the smoke set
+//	go test ./lab -run 'musl/host/noargv' levels of the cell name, as -run does
+//	go test ./lab -run 13492              a known issue's cells
+//	go test ./lab -args -images=glibc -scenarios=churn
+//
+// A -run pattern whose first element does not name a top-level test is
+// taken as a cell pattern below TestMatrix (see matrix.Select). The
+// environment variables CGOHOSTLAB_IMAGES, CGOHOSTLAB_TOOLCHAINS,
+// CGOHOSTLAB_VARIANTS and CGOHOSTLAB_SCENARIOS do what the flags do, and
+// CGOHOSTLAB_REPORT_DIR sets the report directory.
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/cgohostlab/cgohostlab/lab/judge"
+	"github.com/cgohostlab/cgohostlab/lab/matrix"
+	"github.com/cgohostlab/cgohostlab/lab/report"
+)
+
+var (
+	flagImages     = flag.String("images", os.Getenv("CGOHOSTLAB_IMAGES"), "comma-separated images to run (default all)")
+	flagToolchains = flag.String("toolchains", os.Getenv("CGOHOSTLAB_TOOLCHAINS"), "comma-separated toolchains to run (default all)")
+	flagVariants   = flag.String("variants", os.Getenv("CGOHOSTLAB_VARIANTS"), "comma-separated runtime variants to run (default all)")
+	flagScenarios  = flag.String("scenarios", os.Getenv("CGOHOSTLAB_SCENARIOS"), "comma-separated scenarios to run (default all)")
+	flagReport     = flag.String("report", os.Getenv("CGOHOSTLAB_REPORT_DIR"), "report directory (default: report/ in the repository)")
+)
+
+// cellPattern is the part of -run that selects cells.
+var cellPattern string
+
+// topLevelTests are the tests of this package, which a -run pattern may
+// name as usual.
+var topLevelTests = []string{"TestMatrix", "TestHostTimeout"}
+
+var goTestName = regexp.MustCompile(`^\^?(Test|Benchmark|Fuzz|Example)`)
+
+func TestMain(m *testing.M) {
+	flag.Parse()
+	rewriteRun()
+	os.Exit(m.Run())
+}
+
+// rewriteRun turns a -run pattern that names cells into -run ^TestMatrix$
+// and keeps the pattern for matrix.Select.
+func rewriteRun() {
+	f := flag.Lookup("test.run")
+	pattern := f.Value.String()
+	if pattern == "" {
+		return
+	}
+	elems := matrix.SplitPattern(pattern)
+	if re, err := regexp.Compile(elems[0]); err == nil {
+		for _, name := range topLevelTests {
+			if re.MatchString(name) {
+				cellPattern = strings.Join(elems[1:], "/")
+				return
+			}
+		}
+	}
+	if goTestName.MatchString(elems[0]) {
+		return // a test of another package, under go test ./...
+	}
+	cellPattern = pattern
+	f.Value.Set("^TestMatrix$")
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, v := range strings.Split(s, ",") {
+		if v = strings.TrimSpace(v); v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// reportDir returns the report directory: the flag, or report/ at the
+// root of the module this test runs in.
+func reportDir() string {
+	if *flagReport != "" {
+		return *flagReport
+	}
+	dir, _ := os.Getwd()
+	for d := dir; ; d = filepath.Dir(d) {
+		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
+			return filepath.Join(d, "report")
+		}
+		if filepath.Dir(d) == d {
+			return filepath.Join(dir, "report")
+		}
+	}
+}
+
+// cleanupMargin is how long before the test binary's -timeout the lab
+// stops its cells, so that it can remove its containers and write the
+// report before the testing package ends the process.
+const cleanupMargin = 45 * time.Second
+
+func TestMatrix(t *testing.T) {
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+
+	// ctx ends on Ctrl-C, SIGTERM, or shortly before the -timeout
+	// deadline; the cleanup below then still removes this run's containers
+	// and writes the report with the cells that finished.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	cancel := context.CancelFunc(func() {})
+	if d, ok := t.Deadline(); ok {
+		ctx, cancel = context.WithDeadlineCause(ctx, d.Add(-cleanupMargin),
+			fmt.Errorf("stopped %s before the go test -timeout deadline", cleanupMargin))
+	}
+	stopAll := func() { cancel(); stop() }
+
+	l, err := New(ctx, log)
+	if err != nil {
+		stopAll()
+		t.Fatal(err)
+	}
+	filter := matrix.Filter{
+		Images:     splitList(*flagImages),
+		Toolchains: splitList(*flagToolchains),
+		Variants:   splitList(*flagVariants),
+		Scenarios:  splitList(*flagScenarios),
+		Pattern:    cellPattern,
+		Short:      testing.Short(),
+	}
+	cells, err := matrix.Select(l.Set, filter)
+	if err != nil {
+		stopAll()
+		t.Fatal(err)
+	}
+	l.Report.Filter = describeFilter(filter)
+	l.Report.Short = filter.Short
+	log.Info("matrix selected", "cells", len(cells), "filter", l.Report.Filter)
+
+	// Whatever happens below, remove this run's containers and write the
+	// report.
+	t.Cleanup(func() {
+		if ctx.Err() != nil {
+			l.Report.Interrupted = context.Cause(ctx).Error()
+			t.Errorf("run interrupted: %v", context.Cause(ctx))
+		}
+		stopAll()
+		cleanCtx, cancelClean := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancelClean()
+		if err := l.Engine.RemoveRun(cleanCtx); err != nil {
+			t.Errorf("remove containers of this run: %v", err)
+		}
+		l.Report.Duration = time.Since(l.Report.Started)
+		l.Report.Finish(l.Set)
+		dir := reportDir()
+		if err := l.Report.Write(dir); err != nil {
+			t.Errorf("write report: %v", err)
+		}
+		log.Info("report written", "dir", dir, "summary", l.Report.Summary())
+	})
+
+	hosts := l.Hosts(cells)
+	for _, img := range distinct(cells, func(c matrix.Cell) string { return c.Image }) {
+		t.Run(img, func(t *testing.T) {
+			imgCells := filterCells(cells, func(c matrix.Cell) bool { return c.Image == img })
+			for _, tc := range distinct(imgCells, func(c matrix.Cell) string { return c.Toolchain }) {
+				t.Run(tc, func(t *testing.T) {
+					tcCells := filterCells(imgCells, func(c matrix.Cell) bool { return c.Toolchain == tc })
+					for _, v := range distinct(tcCells, func(c matrix.Cell) string { return c.Variant }) {
+						t.Run(v, func(t *testing.T) {
+							runGroup(ctx, t, l, img, tc, v, hosts,
+								filterCells(tcCells, func(c matrix.Cell) bool { return c.Variant == v }))
+						})
+					}
+				})
+			}
+		})
+	}
+}
+
+// runGroup runs the cells of one (image, toolchain, variant) in one
+// container.
+func runGroup(ctx context.Context, t *testing.T, l *Lab, img, tc, v string, hosts []string, cells []matrix.Cell) {
+	g, groupErr := l.OpenGroup(ctx, img, tc, v, hosts)
+	if g != nil {
+		defer func() {
+			if err := g.Close(context.WithoutCancel(ctx)); err != nil {
+				t.Errorf("close %s: %v", g.Name(), err)
+			}
+		}()
+	}
+	for _, c := range cells {
+		t.Run(c.Scenario, func(t *testing.T) {
+			rc := func() *report.Cell {
+				if groupErr != nil {
+					log := ""
+					if g != nil {
+						log = g.BuildLog.String()
+					}
+					return l.ErrorCell(c, groupErr, log)
+				}
+				return l.RunCell(ctx, g, c)
+			}()
+			l.Report.Add(rc)
+			l.Log.Info("cell done", "cell", rc.Name, "verdict", rc.Verdict, "took", rc.Duration.Round(time.Millisecond))
+
+			switch rc.Verdict {
+			case judge.Pass, judge.KnownIssue:
+				t.Logf("%s: %s", rc.Verdict, rc.Reason)
+			default:
+				t.Errorf("%s: expected %s, got %s: %s\nstderr:\n%s", rc.Name, rc.Expected, rc.Verdict, rc.Reason, rc.Stderr)
+			}
+		})
+	}
+}
+
+func describeFilter(f matrix.Filter) string {
+	var parts []string
+	add := func(name string, v []string) {
+		if len(v) > 0 {
+			parts = append(parts, fmt.Sprintf("%s=%s", name, strings.Join(v, ",")))
+		}
+	}
+	add("images", f.Images)
+	add("toolchains", f.Toolchains)
+	add("variants", f.Variants)
+	add("scenarios", f.Scenarios)
+	if f.Pattern != "" {
+		parts = append(parts, "run="+f.Pattern)
+	}
+	return strings.Join(parts, " ")
+}
+
+func distinct(cells []matrix.Cell, key func(matrix.Cell) string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, c := range cells {
+		if k := key(c); !seen[k] {
+			seen[k] = true
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+func filterCells(cells []matrix.Cell, keep func(matrix.Cell) bool) []matrix.Cell {
+	var out []matrix.Cell
+	for _, c := range cells {
+		if keep(c) {
+			out = append(out, c)
+		}
+	}
+	return out
+}

@@ -1,0 +1,139 @@
+package matrix
+
+import (
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/cgohostlab/cgohostlab/lab/image"
+	"github.com/cgohostlab/cgohostlab/lab/overlay"
+	"github.com/cgohostlab/cgohostlab/scenarios"
+)
+
+func builtin(t *testing.T) *scenarios.Set {
+	t.Helper()
+	set, err := scenarios.Builtin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return set
+}
+
+func TestTablesReferToKnownNames(t *testing.T) {
+	for _, im := range Images {
+		if _, err := image.BaseByName(im.Base); err != nil {
+			t.Errorf("image %s: %v", im.Name, err)
+		}
+		for _, vu := range im.Variants {
+			if _, err := overlay.VariantByName(vu.Variant); err != nil {
+				t.Errorf("image %s: %v", im.Name, err)
+			}
+		}
+	}
+}
+
+func TestExpectationsReferToKnownNames(t *testing.T) {
+	set := builtin(t)
+	for _, sc := range set.Scenarios {
+		for i, e := range sc.Expect {
+			if e.Image != "" && !slices.Contains(ImageNames(), e.Image) {
+				t.Errorf("%s: expect[%d]: unknown image %q", sc.Name, i, e.Image)
+			}
+			if e.Toolchain != "" && !slices.Contains(ToolchainNames(), e.Toolchain) {
+				t.Errorf("%s: expect[%d]: unknown toolchain %q", sc.Name, i, e.Toolchain)
+			}
+			if e.Variant != "" && !slices.Contains(overlay.VariantNames(), e.Variant) {
+				t.Errorf("%s: expect[%d]: unknown variant %q", sc.Name, i, e.Variant)
+			}
+		}
+	}
+}
+
+func names(cells []Cell) []string {
+	var n []string
+	for _, c := range cells {
+		n = append(n, c.Name())
+	}
+	return n
+}
+
+func TestSelect(t *testing.T) {
+	set := builtin(t)
+	tests := []struct {
+		name    string
+		f       Filter
+		want    []string // every one must be selected
+		notWant []string // none may be selected
+	}{
+		{"image level", Filter{Pattern: "glibc"}, []string{"glibc/host/stock/deepstack"}, []string{"musl/host/noargv/churn"}},
+		{"levels", Filter{Pattern: "musl/host/noargv/churn"}, []string{"musl/host/noargv/churn"}, []string{"musl/host/stock/churn", "glibc/host/stock/churn"}},
+		{"whole name", Filter{Pattern: "noargv"}, []string{"musl/host/noargv/deepstack"}, []string{"musl/host/stock/deepstack"}},
+		{"issue id", Filter{Pattern: "13492"}, []string{"musl/host/stock/startup"}, []string{"musl/host/noargv/startup", "glibc/host/stock/startup"}},
+		{"empty first element", Filter{Pattern: "/host/stock/churn"}, []string{"glibc/host/stock/churn", "musl/host/stock/churn"}, []string{"glibc/host/stock/deepstack"}},
+		{"smoke", Filter{Short: true}, []string{"musl/host/stock/startup", "musl/host/noargv/churn", "glibc/host/stock/deepstack"}, []string{"musl/host/stock/deepstack"}},
+		{"names", Filter{Images: []string{"musl"}, Scenarios: []string{"churn"}}, []string{"musl/host/stock/churn"}, []string{"glibc/host/stock/churn", "musl/host/noargv/deepstack"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cells, err := Select(set, tt.f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := names(cells)
+			for _, w := range tt.want {
+				if !slices.Contains(got, w) {
+					t.Errorf("expected %s selected; got %v", w, got)
+				}
+			}
+			for _, w := range tt.notWant {
+				if slices.Contains(got, w) {
+					t.Errorf("expected %s not selected; got %v", w, got)
+				}
+			}
+		})
+	}
+}
+
+func TestSelectErrors(t *testing.T) {
+	set := builtin(t)
+	tests := []struct {
+		name string
+		f    Filter
+		want string
+	}{
+		{"unknown image", Filter{Images: []string{"alpine"}}, `unknown image "alpine": valid images are glibc, musl`},
+		{"unknown toolchain", Filter{Toolchains: []string{"go1.99"}}, `unknown toolchain "go1.99": valid toolchains are host`},
+		{"unknown variant", Filter{Variants: []string{"fast"}}, `unknown variant "fast": valid variants are stock, noargv`},
+		{"unknown scenario", Filter{Scenarios: []string{"deep"}}, `unknown scenario "deep": valid scenarios are churn, deepstack, startup`},
+		{"pattern selects nothing", Filter{Pattern: "alpine"}, "the filter selects no cell"},
+		{"pattern too deep", Filter{Pattern: "a/b/c/d/e"}, "a cell name has 4 levels"},
+		{"bad regexp", Filter{Pattern: "glibc/("}, "invalid pattern"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Select(set, tt.f)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("expected an error containing %q, got %v", tt.want, err)
+			}
+		})
+	}
+}
+
+func TestSplitPattern(t *testing.T) {
+	tests := []struct {
+		in   string
+		want []string
+	}{
+		{"a", []string{"a"}},
+		{"a/b", []string{"a", "b"}},
+		{"/b", []string{"", "b"}},
+		{"a[/]b/c", []string{"a[/]b", "c"}},
+		{"(a/b)|c/d", []string{"(a/b)|c", "d"}},
+		{`a\/b/c`, []string{`a\/b`, "c"}},
+	}
+	for _, tt := range tests {
+		if got := SplitPattern(tt.in); !slices.Equal(got, tt.want) {
+			t.Errorf("SplitPattern(%q): expected %q, got %q", tt.in, tt.want, got)
+		}
+	}
+}

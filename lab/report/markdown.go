@@ -1,0 +1,202 @@
+package report
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/cgohostlab/cgohostlab/lab/judge"
+)
+
+var verdictOrder = []judge.Verdict{judge.Pass, judge.KnownIssue, judge.NotReproduced, judge.Fail, judge.Error}
+
+// Summary returns the one-line count of cells per verdict.
+func (r *Report) Summary() string {
+	n := r.Counts()
+	total := 0
+	var parts []string
+	for _, v := range verdictOrder {
+		total += n[v]
+		parts = append(parts, fmt.Sprintf("%d %s", n[v], v))
+	}
+	return fmt.Sprintf("%d cells: %s", total, strings.Join(parts, ", "))
+}
+
+// Markdown renders the report.
+func (r *Report) Markdown() string {
+	var b strings.Builder
+	w := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
+
+	w("# cgohostlab report\n\n")
+	w("Started %s, took %s, Docker engine %s.", r.Started.UTC().Format("2006-01-02 15:04 MST"), r.Duration.Round(time.Second), r.Engine)
+	if r.Filter != "" {
+		w(" Filter: `%s`.", r.Filter)
+	}
+	if r.Short {
+		w(" Smoke set (`-short`).")
+	}
+	w("\n\n**%s.**\n\n", r.Summary())
+	if r.Interrupted != "" {
+		w("**The run was interrupted (%s); cells that did not run are missing.**\n\n", r.Interrupted)
+	}
+
+	r.mu.Lock()
+	defer r.mu.Unlock()
+
+	w("## Matrix\n\n")
+	w("Cells are image/toolchain/variant/scenario. Bounds counts thread kinds by the worst class of their calls. " +
+		"Ms created is the runtime's count at each of the host's counter points.\n\n")
+	w("| cell | verdict | expected | bounds | Ms created | extra Ms in use | time |\n|---|---|---|---|---|---|---|\n")
+	for _, c := range r.Cells {
+		w("| %s | %s | %s | %s | %s | %s | %s |\n", c.Name, c.Verdict, c.Expected, boundsSummary(c.Bounds),
+			counterSeries(c.Counters, func(r judge.Record) *uint64 { return r.MsCreated }),
+			counterSeries(c.Counters, func(r judge.Record) *uint64 { return r.ExtraInUse }),
+			c.Duration.Round(100*time.Millisecond))
+	}
+
+	if len(r.KnownIssues) > 0 {
+		w("\n## Known issues\n\n| issue | title | state | cells |\n|---|---|---|---|\n")
+		for _, k := range r.KnownIssues {
+			cells := strings.Join(k.Reproduced, ", ")
+			if len(k.NotSeenWhere) > 0 {
+				cells = "**not reproduced in " + strings.Join(k.NotSeenWhere, ", ") + "**"
+				if len(k.Reproduced) > 0 {
+					cells += "; reproduced in " + strings.Join(k.Reproduced, ", ")
+				}
+			}
+			w("| [%s](%s) | %s | %s | %s |\n", k.ID, k.Link, k.Title, k.State, cells)
+		}
+	}
+
+	w("\n## Runtime variants\n\n")
+	for _, v := range r.Variants {
+		kind := "variant"
+		if v.Workaround {
+			kind = "lab workaround"
+		}
+		w("- `%s` (%s): %s\n", v.Name, kind, v.Summary)
+	}
+
+	w("\n## Bounds by thread kind\n\n")
+	w("exact: the g0 bounds are the true stack. conservative: accurate bounds inside it. " +
+		"estimate: the runtime guessed [SP-32 KiB, SP+1 KiB). unsafe: the lower bound lies below the true stack. " +
+		"True bounds come from the host's own stack buffer (buffer), the C library (libc) or /proc/self/maps and RLIMIT_STACK (maps).\n\n")
+	w("| cell | thread | class | g0 size | true size | truth | calls |\n|---|---|---|---|---|---|---|\n")
+	for _, c := range r.Cells {
+		for _, kb := range c.Bounds {
+			class := string(kb.Class)
+			if kb.Class == judge.Unsafe {
+				class = fmt.Sprintf("**unsafe by %d bytes**", kb.UnsafeBy)
+			}
+			w("| %s | %s | %s | %s | %s | %s | %d |\n", c.Name, kb.Kind, class, size(kb.Size), size(kb.TrueSize), kb.Truth, kb.Calls)
+		}
+	}
+
+	w("\n## Images, toolchains and host binaries\n\n| image | C library | C compiler | tag |\n|---|---|---|---|\n")
+	for _, im := range r.Images {
+		w("| %s | %s | %s | `%s` |\n", im.Name, im.Libc, im.CC, im.Tag)
+	}
+	w("\n| toolchain | image | go version |\n|---|---|---|\n")
+	for _, tc := range r.Toolchains {
+		w("| %s | %s | %s |\n", tc.Name, tc.Image, tc.Version)
+	}
+	w("\n| image | host | program interpreter |\n|---|---|---|\n")
+	for _, im := range r.Images {
+		var hosts []string
+		for h := range im.Binaries {
+			hosts = append(hosts, h)
+		}
+		sort.Strings(hosts)
+		for _, h := range hosts {
+			w("| %s | %s | `%s` |\n", im.Name, h, im.Binaries[h])
+		}
+	}
+
+	w("\n## Cells that did not pass\n")
+	any := false
+	for _, c := range r.Cells {
+		if c.Verdict == judge.Pass {
+			continue
+		}
+		any = true
+		w("\n### %s: %s\n\n%s\n\n", c.Name, c.Verdict, c.Reason)
+		if c.Exit != nil {
+			w("Exit: %s. Command: `%s`.\n\n", c.Exit, shellQuote(c.Command))
+		}
+		for _, ch := range c.Checks {
+			w("- check %s: passed=%v: %s\n", ch.Name, ch.Passed, ch.Detail)
+		}
+		if c.BuildLog != "" {
+			w("\nBuild log:\n\n```\n%s\n```\n", c.BuildLog)
+		}
+		w("\nstderr (%d bytes):\n\n```\n%s\n```\n", len(c.Stderr), c.Stderr)
+		if len(c.Malformed) > 0 {
+			w("\nstdout lines that were not records:\n\n```\n%s\n```\n", strings.Join(c.Malformed, "\n"))
+		}
+	}
+	if !any {
+		w("\nNone.\n")
+	}
+	return b.String()
+}
+
+func boundsSummary(kbs []judge.KindBounds) string {
+	if len(kbs) == 0 {
+		return "-"
+	}
+	n := map[judge.BoundsClass]int{}
+	for _, kb := range kbs {
+		n[kb.Class]++
+	}
+	var parts []string
+	for _, cl := range []judge.BoundsClass{judge.Unsafe, judge.Estimate, judge.Conservative, judge.Exact} {
+		if n[cl] > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", n[cl], cl))
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+func counterSeries(recs []judge.Record, field func(judge.Record) *uint64) string {
+	if len(recs) == 0 {
+		return "-"
+	}
+	var parts []string
+	for _, r := range recs {
+		if v := field(r); v != nil {
+			parts = append(parts, fmt.Sprint(*v))
+		} else {
+			parts = append(parts, "not available")
+		}
+	}
+	return strings.Join(parts, " → ")
+}
+
+func size(n uint64) string {
+	switch {
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return fmt.Sprintf("%d MiB", n>>20)
+	case n >= 1<<20:
+		return fmt.Sprintf("%.2f MiB", float64(n)/(1<<20))
+	case n >= 1<<10 && n%(1<<10) == 0:
+		return fmt.Sprintf("%d KiB", n>>10)
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
+	default:
+		return fmt.Sprintf("%d B", n)
+	}
+}
+
+// shellQuote renders a command line as a shell would need it typed.
+func shellQuote(args []string) string {
+	var parts []string
+	for _, a := range args {
+		if a != "" && strings.IndexFunc(a, func(r rune) bool { return !strings.ContainsRune("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./=:,+", r) }) < 0 {
+			parts = append(parts, a)
+			continue
+		}
+		parts = append(parts, "'"+strings.ReplaceAll(a, "'", `'\''`)+"'")
+	}
+	return strings.Join(parts, " ")
+}

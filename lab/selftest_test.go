@@ -1,0 +1,67 @@
+package lab
+
+import (
+	"context"
+	"log/slog"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cgohostlab/cgohostlab/lab/judge"
+	"github.com/cgohostlab/cgohostlab/lab/matrix"
+	"github.com/cgohostlab/cgohostlab/scenarios"
+)
+
+// TestHostTimeout runs a host that blocks in Go for ever and checks that
+// the lab stops it at the scenario's timeout with SIGQUIT first, keeps
+// the Go traceback that SIGQUIT prints, and judges the cell a hang.
+func TestHostTimeout(t *testing.T) {
+	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	ctx := context.Background()
+	l, err := New(ctx, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc := &scenarios.Scenario{
+		Name:    "selftest-hang",
+		Summary: "blocks in Go for ever",
+		Host:    "hang",
+		Timeout: scenarios.Duration{Duration: 3 * time.Second},
+	}
+	l.Set.Scenarios = append(l.Set.Scenarios, sc)
+	t.Cleanup(func() {
+		if err := l.Engine.RemoveRun(context.Background()); err != nil {
+			t.Errorf("remove containers: %v", err)
+		}
+	})
+
+	g, err := l.OpenGroup(ctx, "glibc", "host", "stock", []string{"hang"})
+	if g != nil {
+		defer g.Close(ctx)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	start := time.Now()
+	rc := l.RunCell(ctx, g, matrix.Cell{Image: "glibc", Toolchain: "host", Variant: "stock", Scenario: sc.Name})
+	took := time.Since(start)
+	t.Logf("verdict %s: %s (took %s)\nstderr:\n%s", rc.Verdict, rc.Reason, took, rc.Stderr)
+
+	if rc.Verdict != judge.Fail {
+		t.Errorf("expected verdict %q, got %q", judge.Fail, rc.Verdict)
+	}
+	if rc.Exit == nil || !rc.Exit.TimedOut {
+		t.Errorf("expected the exit to be a timeout, got %+v", rc.Exit)
+	}
+	if !strings.Contains(rc.Reason, "host hung and was killed after 3s") {
+		t.Errorf("expected the reason to report the hang, got %q", rc.Reason)
+	}
+	if !strings.Contains(rc.Stderr, "SIGQUIT") || !strings.Contains(rc.Stderr, "goroutine ") {
+		t.Errorf("expected the Go traceback that SIGQUIT prints in stderr, got:\n%s", rc.Stderr)
+	}
+	if took > 3*time.Second+15*time.Second {
+		t.Errorf("expected the host stopped soon after its 3s timeout, took %s", took)
+	}
+}

@@ -1,0 +1,336 @@
+// Package scenarios holds the lab's scenario definitions and its catalogue
+// of known upstream issues as JSON data, and loads and validates them.
+//
+// A scenario names the C host to run, its timeout, the checks that judge
+// its output, and the expected outcome of the cells where it must not
+// simply pass. A known issue names an upstream bug and the signature by
+// which the lab recognizes it in a cell's result.
+package scenarios
+
+import (
+	"bytes"
+	"embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"path"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+)
+
+//go:embed *.json
+var files embed.FS
+
+// knownIssuesFile is the catalogue's file name; every other .json file in
+// the folder is one scenario.
+const knownIssuesFile = "known-issues.json"
+
+// Checks that a scenario may request.
+const (
+	// CheckBounds fails a cell when the probe's g0 lower bound lies below
+	// the true stack on any call.
+	CheckBounds = "bounds"
+	// CheckMLeak fails a cell when Ms created grow with the number of C
+	// threads that came and went.
+	CheckMLeak = "mleak"
+)
+
+var validChecks = []string{CheckBounds, CheckMLeak}
+
+// Outcomes that an expectation may name.
+const (
+	OutcomePass       = "pass"
+	OutcomeKnownIssue = "known-issue"
+)
+
+var validOutcomes = []string{OutcomePass, OutcomeKnownIssue}
+
+// Signals a signature may name, as the lab reports a host's death.
+var validSignals = []string{"SIGSEGV", "SIGBUS", "SIGABRT", "SIGILL", "SIGKILL", "SIGQUIT", "SIGTRAP"}
+
+// Verdict-based signatures: a check that failed.
+var validSignatureVerdicts = []string{"bounds-unsafe", "mleak", "hang"}
+
+var namePattern = regexp.MustCompile(`^[a-z][a-z0-9-]*$`)
+
+// Scenario is one scenario file.
+type Scenario struct {
+	Name    string        `json:"name"`
+	Summary string        `json:"summary"`
+	Host    string        `json:"host"`
+	Args    []string      `json:"args,omitempty"`
+	Timeout Duration      `json:"timeout"`
+	Smoke   bool          `json:"smoke"`
+	Checks  []string      `json:"checks"`
+	Expect  []Expectation `json:"expect,omitempty"`
+}
+
+// Expectation is the expected outcome of the cells it matches. An empty
+// Image, Toolchain or Variant matches every value.
+type Expectation struct {
+	Image     string `json:"image,omitempty"`
+	Toolchain string `json:"toolchain,omitempty"`
+	Variant   string `json:"variant,omitempty"`
+	Outcome   string `json:"outcome"`
+	Issue     string `json:"issue,omitempty"`
+	Reason    string `json:"reason"`
+}
+
+// Matches reports whether e applies to the cell (image, toolchain, variant).
+func (e Expectation) Matches(image, toolchain, variant string) bool {
+	return (e.Image == "" || e.Image == image) &&
+		(e.Toolchain == "" || e.Toolchain == toolchain) &&
+		(e.Variant == "" || e.Variant == variant)
+}
+
+// Expected returns the first expectation that matches the cell, or a pass
+// expectation when none does.
+func (s *Scenario) Expected(image, toolchain, variant string) Expectation {
+	for _, e := range s.Expect {
+		if e.Matches(image, toolchain, variant) {
+			return e
+		}
+	}
+	return Expectation{Outcome: OutcomePass}
+}
+
+// HasCheck reports whether the scenario requests check.
+func (s *Scenario) HasCheck(check string) bool {
+	return slices.Contains(s.Checks, check)
+}
+
+// KnownIssue is one entry of the known-issue catalogue.
+type KnownIssue struct {
+	ID        string    `json:"id"`
+	Link      string    `json:"link"`
+	Title     string    `json:"title"`
+	Status    string    `json:"status"`
+	Signature Signature `json:"signature"`
+}
+
+// Signature is how the lab recognizes a known issue in a cell's result.
+// Every field that is set must match.
+type Signature struct {
+	// Signal is the signal that killed the host, for example "SIGSEGV".
+	Signal string `json:"signal,omitempty"`
+	// BeforeStart is true when the host must have died before main wrote
+	// its start record.
+	BeforeStart bool `json:"before_start,omitempty"`
+	// Stderr is a regular expression that the host's stderr must match.
+	Stderr string `json:"stderr,omitempty"`
+	// Verdict is a failed check: "bounds-unsafe", "mleak" or "hang".
+	Verdict string `json:"verdict,omitempty"`
+}
+
+// Duration is a time.Duration written as a string such as "90s".
+type Duration struct{ time.Duration }
+
+// UnmarshalJSON parses a duration string.
+func (d *Duration) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return fmt.Errorf("want a duration string such as \"90s\", got %s", b)
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		return fmt.Errorf("invalid duration %q: want a form such as \"90s\" or \"2m\"", s)
+	}
+	d.Duration = v
+	return nil
+}
+
+// MarshalJSON writes the duration as a string.
+func (d Duration) MarshalJSON() ([]byte, error) {
+	return json.Marshal(d.String())
+}
+
+// Set is a validated set of scenarios and known issues.
+type Set struct {
+	Scenarios   []*Scenario
+	KnownIssues []*KnownIssue
+}
+
+// Scenario returns the scenario with the given name, or nil.
+func (s *Set) Scenario(name string) *Scenario {
+	for _, sc := range s.Scenarios {
+		if sc.Name == name {
+			return sc
+		}
+	}
+	return nil
+}
+
+// KnownIssue returns the known issue with the given id, or nil.
+func (s *Set) KnownIssue(id string) *KnownIssue {
+	for _, ki := range s.KnownIssues {
+		if ki.ID == id {
+			return ki
+		}
+	}
+	return nil
+}
+
+// Names returns the scenario names in order.
+func (s *Set) Names() []string {
+	var names []string
+	for _, sc := range s.Scenarios {
+		names = append(names, sc.Name)
+	}
+	return names
+}
+
+// Builtin loads and validates the scenarios embedded in this package.
+func Builtin() (*Set, error) {
+	return Load(files)
+}
+
+// Load reads every scenario file and the known-issue catalogue from fsys
+// and validates them.
+func Load(fsys fs.FS) (*Set, error) {
+	set := &Set{}
+
+	data, err := fs.ReadFile(fsys, knownIssuesFile)
+	if err != nil {
+		return nil, fmt.Errorf("read known issues: %w", err)
+	}
+	if err := decodeStrict(data, &set.KnownIssues); err != nil {
+		return nil, fmt.Errorf("%s: %w", knownIssuesFile, err)
+	}
+	for i, ki := range set.KnownIssues {
+		if err := ki.validate(); err != nil {
+			return nil, fmt.Errorf("%s: entry %d: %w", knownIssuesFile, i, err)
+		}
+	}
+
+	names, err := fs.Glob(fsys, "*.json")
+	if err != nil {
+		return nil, err
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		if name == knownIssuesFile {
+			continue
+		}
+		data, err := fs.ReadFile(fsys, name)
+		if err != nil {
+			return nil, err
+		}
+		sc, err := Parse(name, data, set)
+		if err != nil {
+			return nil, err
+		}
+		if prev := set.Scenario(sc.Name); prev != nil {
+			return nil, fmt.Errorf("%s: scenario name %q is used twice", name, sc.Name)
+		}
+		set.Scenarios = append(set.Scenarios, sc)
+	}
+	if len(set.Scenarios) == 0 {
+		return nil, errors.New("no scenario files found")
+	}
+	return set, nil
+}
+
+// Parse decodes and validates one scenario file. Known-issue references
+// are checked against set's catalogue. file names the file in errors.
+func Parse(file string, data []byte, set *Set) (*Scenario, error) {
+	var sc Scenario
+	if err := decodeStrict(data, &sc); err != nil {
+		return nil, fmt.Errorf("%s: %w", file, err)
+	}
+	if err := sc.validate(set); err != nil {
+		return nil, fmt.Errorf("%s: %w", file, err)
+	}
+	if want := strings.TrimSuffix(path.Base(file), ".json"); sc.Name != want {
+		return nil, fmt.Errorf("%s: field name: %q must match the file name %q", file, sc.Name, want)
+	}
+	return &sc, nil
+}
+
+func decodeStrict(data []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return fmt.Errorf("invalid JSON: %w", err)
+	}
+	if dec.More() {
+		return errors.New("invalid JSON: extra data after the top-level value")
+	}
+	return nil
+}
+
+func (sc *Scenario) validate(set *Set) error {
+	if !namePattern.MatchString(sc.Name) {
+		return fmt.Errorf("field name: %q is invalid: use lowercase letters, digits and dashes, starting with a letter", sc.Name)
+	}
+	if sc.Summary == "" {
+		return errors.New("field summary: missing: say in one sentence what the scenario proves")
+	}
+	if !namePattern.MatchString(sc.Host) {
+		return fmt.Errorf("field host: %q is invalid: name a C host in hosts/ without the .c suffix", sc.Host)
+	}
+	if sc.Timeout.Duration <= 0 {
+		return errors.New("field timeout: missing or not positive: give a duration such as \"90s\"")
+	}
+	for _, c := range sc.Checks {
+		if !slices.Contains(validChecks, c) {
+			return fmt.Errorf("field checks: unknown check %q: allowed are %s", c, strings.Join(validChecks, ", "))
+		}
+	}
+	for i, e := range sc.Expect {
+		if err := e.validate(set); err != nil {
+			return fmt.Errorf("field expect[%d]: %w", i, err)
+		}
+	}
+	return nil
+}
+
+func (e Expectation) validate(set *Set) error {
+	if !slices.Contains(validOutcomes, e.Outcome) {
+		return fmt.Errorf("outcome %q is invalid: allowed are %s", e.Outcome, strings.Join(validOutcomes, ", "))
+	}
+	if e.Reason == "" {
+		return errors.New("reason: missing: say why this cell is expected to end this way")
+	}
+	switch {
+	case e.Outcome == OutcomeKnownIssue && e.Issue == "":
+		return errors.New("issue: missing: a known-issue outcome names an id from known-issues.json")
+	case e.Outcome != OutcomeKnownIssue && e.Issue != "":
+		return fmt.Errorf("issue: %q is set but outcome is %q: set outcome to %q", e.Issue, e.Outcome, OutcomeKnownIssue)
+	}
+	if e.Issue != "" && set != nil && set.KnownIssue(e.Issue) == nil {
+		return fmt.Errorf("issue: %q is not in known-issues.json", e.Issue)
+	}
+	return nil
+}
+
+func (ki *KnownIssue) validate() error {
+	if !namePattern.MatchString(ki.ID) {
+		return fmt.Errorf("field id: %q is invalid: use lowercase letters, digits and dashes, such as go13492", ki.ID)
+	}
+	if !strings.HasPrefix(ki.Link, "https://") {
+		return fmt.Errorf("field link: %q must be an https URL of the upstream issue", ki.Link)
+	}
+	if ki.Title == "" {
+		return fmt.Errorf("field title: missing for %s", ki.ID)
+	}
+	sig := ki.Signature
+	if sig.Signal == "" && !sig.BeforeStart && sig.Stderr == "" && sig.Verdict == "" {
+		return fmt.Errorf("field signature: empty for %s: set signal, before_start, stderr or verdict", ki.ID)
+	}
+	if sig.Signal != "" && !slices.Contains(validSignals, sig.Signal) {
+		return fmt.Errorf("field signature.signal: %q is invalid: allowed are %s", sig.Signal, strings.Join(validSignals, ", "))
+	}
+	if sig.Stderr != "" {
+		if _, err := regexp.Compile(sig.Stderr); err != nil {
+			return fmt.Errorf("field signature.stderr: invalid regular expression: %w", err)
+		}
+	}
+	if sig.Verdict != "" && !slices.Contains(validSignatureVerdicts, sig.Verdict) {
+		return fmt.Errorf("field signature.verdict: %q is invalid: allowed are %s", sig.Verdict, strings.Join(validSignatureVerdicts, ", "))
+	}
+	return nil
+}

@@ -12,12 +12,14 @@ import (
 	"io/fs"
 	"log/slog"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
 	"time"
 
 	"github.com/moby/moby/api/pkg/stdcopy"
+	"github.com/moby/moby/api/types/image"
 	"github.com/moby/moby/client"
 	tclog "github.com/testcontainers/testcontainers-go/log"
 )
@@ -132,7 +134,7 @@ func (e *Engine) Sweep(ctx context.Context) error {
 		if host == hostname && pid > 0 && processAlive(pid) {
 			continue
 		}
-		e.Log.Info("remove leftover lab container", "id", c.ID[:12], "owner", owner)
+		e.Log.Info("remove leftover lab container", "id", shortID(c.ID), "owner", owner)
 		if err := e.RemoveContainer(ctx, c.ID); err != nil {
 			return err
 		}
@@ -143,19 +145,7 @@ func (e *Engine) Sweep(ctx context.Context) error {
 // RemoveRun removes every container of this run: the cleanup on an
 // interrupt or a deadline, when the normal teardown cannot run.
 func (e *Engine) RemoveRun(ctx context.Context) error {
-	list, err := e.Client.ContainerList(ctx, client.ContainerListOptions{
-		All:     true,
-		Filters: make(client.Filters).Add("label", LabelRun+"="+e.RunID),
-	})
-	if err != nil {
-		return fmt.Errorf("list containers of run %s: %w", e.RunID, err)
-	}
-	var errs []error
-	for _, c := range list.Items {
-		e.Log.Info("remove lab container", "id", c.ID[:12], "run", e.RunID)
-		errs = append(errs, e.RemoveContainer(ctx, c.ID))
-	}
-	return errors.Join(errs...)
+	return e.removeContainers(ctx, LabelRun+"="+e.RunID)
 }
 
 // RemoveContainer force-removes a container and its anonymous volumes,
@@ -303,4 +293,84 @@ func writeTarFile(tw *tar.Writer, name string, data []byte) error {
 	}
 	_, err := tw.Write(data)
 	return err
+}
+
+// Clean removes everything of the lab from the engine: cell containers of
+// any run, lab and base images, and build-cache volumes. It is for a cold
+// start; a run in progress loses its containers.
+func (e *Engine) Clean(ctx context.Context) error {
+	if err := e.removeContainers(ctx, LabelKind+"="+KindCell); err != nil {
+		return err
+	}
+	imgs, err := e.Client.ImageList(ctx, client.ImageListOptions{
+		Filters: make(client.Filters).Add("label", LabelLab+"=true"),
+	})
+	if err != nil {
+		return fmt.Errorf("list lab images: %w", err)
+	}
+	// Lab images are built on the bases, so remove bases last.
+	slices.SortStableFunc(imgs.Items, func(a, b image.Summary) int {
+		return boolInt(isBase(a)) - boolInt(isBase(b))
+	})
+	var errs []error
+	for _, im := range imgs.Items {
+		e.Log.Info("remove lab image", "id", shortID(im.ID), "tags", strings.Join(im.RepoTags, " "))
+		_, err := e.Client.ImageRemove(ctx, im.ID, client.ImageRemoveOptions{Force: true, PruneChildren: true})
+		if err != nil && !strings.Contains(err.Error(), "No such image") {
+			errs = append(errs, fmt.Errorf("remove image %s: %w", shortID(im.ID), err))
+		}
+	}
+	vols, err := e.Client.VolumeList(ctx, client.VolumeListOptions{
+		Filters: make(client.Filters).Add("label", LabelKind+"="+KindCache),
+	})
+	if err != nil {
+		return fmt.Errorf("list lab volumes: %w", err)
+	}
+	for _, v := range vols.Items {
+		e.Log.Info("remove lab volume", "name", v.Name)
+		if _, err := e.Client.VolumeRemove(ctx, v.Name, client.VolumeRemoveOptions{Force: true}); err != nil {
+			errs = append(errs, fmt.Errorf("remove volume %s: %w", v.Name, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func (e *Engine) removeContainers(ctx context.Context, label string) error {
+	list, err := e.Client.ContainerList(ctx, client.ContainerListOptions{
+		All:     true,
+		Filters: make(client.Filters).Add("label", label),
+	})
+	if err != nil {
+		return fmt.Errorf("list lab containers: %w", err)
+	}
+	var errs []error
+	for _, c := range list.Items {
+		e.Log.Info("remove lab container", "id", shortID(c.ID))
+		errs = append(errs, e.RemoveContainer(ctx, c.ID))
+	}
+	return errors.Join(errs...)
+}
+
+func isBase(im image.Summary) bool {
+	for _, t := range im.RepoTags {
+		if strings.HasPrefix(t, "cgohostlab-base:") {
+			return true
+		}
+	}
+	return false
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func shortID(id string) string {
+	id = strings.TrimPrefix(id, "sha256:")
+	if len(id) > 12 {
+		return id[:12]
+	}
+	return id
 }

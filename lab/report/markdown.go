@@ -192,7 +192,9 @@ func size(n uint64) string {
 func shellQuote(args []string) string {
 	var parts []string
 	for _, a := range args {
-		if a != "" && strings.IndexFunc(a, func(r rune) bool { return !strings.ContainsRune("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./=:,+", r) }) < 0 {
+		if a != "" && strings.IndexFunc(a, func(r rune) bool {
+			return !strings.ContainsRune("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./=:,+", r)
+		}) < 0 {
 			parts = append(parts, a)
 			continue
 		}

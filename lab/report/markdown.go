@@ -38,7 +38,7 @@ func (r *Report) Markdown() string {
 	}
 	w("\n\n**%s.**\n\n", r.Summary())
 	if r.Interrupted != "" {
-		w("**The run was interrupted (%s); cells that did not run are missing.**\n\n", r.Interrupted)
+		w("**The run was interrupted (%s); cells it did not finish are marked error.**\n\n", r.Interrupted)
 	}
 
 	r.mu.Lock()

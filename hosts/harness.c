@@ -13,10 +13,13 @@
 
 #if defined(__GLIBC__)
 #include <gnu/libc-version.h>
+#include <ucontext.h>
 #define LAB_GLIBC 1
 #else
 #define LAB_GLIBC 0
 #endif
+
+#include <time.h>
 
 static pthread_mutex_t emit_lock = PTHREAD_MUTEX_INITIALIZER;
 
@@ -310,4 +313,68 @@ int lab_os_threads(void) {
 	}
 	closedir(d);
 	return n;
+}
+
+uint64_t lab_now_ns(void) {
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+#if LAB_GLIBC
+static __thread void (*switch_fn)(void *);
+static __thread void *switch_arg;
+static __thread ucontext_t switch_back;
+
+static void switch_entry(void) {
+	switch_fn(switch_arg);
+}
+
+static void call_on_stack(void *stack, size_t size, void (*fn)(void *), void *arg) {
+	ucontext_t uc;
+
+	if (getcontext(&uc) != 0)
+		lab_die("getcontext", errno);
+	uc.uc_stack.ss_sp = stack;
+	uc.uc_stack.ss_size = size;
+	uc.uc_link = &switch_back;
+	switch_fn = fn;
+	switch_arg = arg;
+	makecontext(&uc, switch_entry, 0);
+	if (swapcontext(&switch_back, &uc) != 0)
+		lab_die("swapcontext", errno);
+}
+#elif defined(__x86_64__)
+/*
+ * Saves SP in callee-saved rbx, moves SP to the 16-byte aligned top of
+ * the new stack, calls fn(arg) and restores SP. Every caller-saved
+ * register is declared clobbered because fn is an ordinary C call.
+ */
+static void call_on_stack(void *stack, size_t size, void (*fn)(void *), void *arg) {
+	uintptr_t top = ((uintptr_t)stack + size) & ~(uintptr_t)15;
+
+	__asm__ volatile(
+	    "mov %%rsp, %%rbx\n\t"
+	    "mov %0, %%rsp\n\t"
+	    "mov %2, %%rdi\n\t"
+	    "call *%1\n\t"
+	    "mov %%rbx, %%rsp\n\t"
+	    :
+	    : "r"(top), "r"(fn), "r"(arg)
+	    : "rbx", "rax", "rcx", "rdx", "rsi", "rdi", "r8", "r9", "r10", "r11",
+	      "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7",
+	      "xmm8", "xmm9", "xmm10", "xmm11", "xmm12", "xmm13", "xmm14", "xmm15",
+	      "memory", "cc");
+}
+#else
+#error "lab_run_on_stack: no stack switch for this C library and CPU"
+#endif
+
+void lab_run_on_stack(void *stack, size_t size, void (*fn)(void *), void *arg) {
+	uintptr_t saved_lo = user_stack_lo, saved_hi = user_stack_hi;
+
+	lab_set_user_stack(stack, size);
+	call_on_stack(stack, size, fn, arg);
+	user_stack_lo = saved_lo;
+	user_stack_hi = saved_hi;
 }

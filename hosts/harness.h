@@ -104,6 +104,17 @@ void lab_thread_free_stack(void *stack, size_t size);
 /* Registers the calling thread's host-allocated stack for lab_true_bounds. */
 void lab_set_user_stack(void *lo, size_t size);
 
+/*
+ * Runs fn(arg) on the host-allocated stack [stack, stack+size) and returns
+ * to the caller's stack: makecontext and swapcontext on glibc, a few lines
+ * of x86-64 assembly on musl, which has no ucontext functions. While fn
+ * runs, lab_true_bounds reports that stack.
+ */
+void lab_run_on_stack(void *stack, size_t size, void (*fn)(void *), void *arg);
+
+/* Returns a monotonic clock reading in nanoseconds. */
+uint64_t lab_now_ns(void);
+
 /* Number of threads in the process, from /proc/self/task. */
 int lab_os_threads(void);
 

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/cgohostlab/cgohostlab/lab/cell"
@@ -77,14 +78,9 @@ func (l *Lab) OpenGroup(ctx context.Context, imageName, toolchainName, variantNa
 	if err != nil {
 		return nil, err
 	}
-	var tc matrix.Toolchain
-	for _, t := range matrix.Toolchains {
-		if t.Name == toolchainName {
-			tc = t
-		}
-	}
-	if tc.Name == "" {
-		return nil, fmt.Errorf("unknown toolchain %q", toolchainName)
+	tc, err := matrix.ToolchainByName(toolchainName)
+	if err != nil {
+		return nil, err
 	}
 	v, err := overlay.VariantByName(variantName)
 	if err != nil {
@@ -112,13 +108,25 @@ func (l *Lab) OpenGroup(ctx context.Context, imageName, toolchainName, variantNa
 }
 
 func newCell(c matrix.Cell, exp scenarios.Expectation) *report.Cell {
+	var injection, bug string
+	if v, err := overlay.VariantByName(c.Variant); err == nil && v.Injection {
+		for _, part := range strings.Split(c.Variant, "+") {
+			if pv, err := overlay.VariantByName(part); err == nil && pv.Injection {
+				injection = pv.Name
+			}
+		}
+		bug = v.Bug
+	}
 	expected := exp.Outcome
-	if exp.Issue != "" {
+	switch {
+	case exp.Issue != "":
 		expected = exp.Issue
+	case exp.Outcome == scenarios.OutcomeFail:
+		expected = "fail (" + signatureText(exp.Signature) + ")"
 	}
 	return &report.Cell{
 		Name: c.Name(), Image: c.Image, Toolchain: c.Toolchain, Variant: c.Variant, Scenario: c.Scenario,
-		Expected: expected,
+		Expected: expected, Injection: injection, InjectionBug: bug,
 	}
 }
 
@@ -126,7 +134,7 @@ func newCell(c matrix.Cell, exp scenarios.Expectation) *report.Cell {
 // lab failed.
 func (l *Lab) ErrorCell(c matrix.Cell, err error, buildLog string) *report.Cell {
 	sc := l.Set.Scenario(c.Scenario)
-	rc := newCell(c, sc.Expected(c.Image, c.Toolchain, c.Variant))
+	rc := newCell(c, sc.Expected(c.Expect()))
 	rc.Verdict = judge.Error
 	rc.Reason = err.Error()
 	rc.BuildLog = buildLog
@@ -136,7 +144,7 @@ func (l *Lab) ErrorCell(c matrix.Cell, err error, buildLog string) *report.Cell 
 // RunCell runs the cell's host in g and judges the result.
 func (l *Lab) RunCell(ctx context.Context, g *cell.Group, c matrix.Cell) *report.Cell {
 	sc := l.Set.Scenario(c.Scenario)
-	exp := sc.Expected(c.Image, c.Toolchain, c.Variant)
+	exp := sc.Expected(c.Expect())
 	rc := newCell(c, exp)
 
 	res, err := g.Run(ctx, sc.Host, sc.Args, sc.Timeout.Duration)
@@ -158,4 +166,21 @@ func (l *Lab) RunCell(ctx context.Context, g *cell.Group, c matrix.Cell) *report
 	rc.Malformed = out.Malformed
 	rc.Stderr = string(res.Stderr)
 	return rc
+}
+
+func signatureText(sig *scenarios.Signature) string {
+	var parts []string
+	if sig.Verdict != "" {
+		parts = append(parts, sig.Verdict)
+	}
+	if sig.Signal != "" {
+		parts = append(parts, sig.Signal)
+	}
+	if sig.Stderr != "" {
+		parts = append(parts, "stderr ~ "+sig.Stderr)
+	}
+	for _, alt := range sig.AnyOf {
+		parts = append(parts, signatureText(&alt))
+	}
+	return strings.Join(parts, " or ")
 }

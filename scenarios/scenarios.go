@@ -37,23 +37,33 @@ const (
 	// CheckMLeak fails a cell when Ms created grow with the number of C
 	// threads that came and went.
 	CheckMLeak = "mleak"
+	// CheckMainCost fails a cell when callbacks from the main thread cost
+	// many times those from another thread.
+	CheckMainCost = "maincost"
+	// CheckThreadCost fails a cell when a callback from a pthread that
+	// stays alive costs more than a microsecond.
+	CheckThreadCost = "threadcost"
 )
 
-var validChecks = []string{CheckBounds, CheckMLeak}
+var validChecks = []string{CheckBounds, CheckMLeak, CheckMainCost, CheckThreadCost}
 
 // Outcomes that an expectation may name.
 const (
 	OutcomePass       = "pass"
 	OutcomeKnownIssue = "known-issue"
+	// OutcomeFail expects a failure with the expectation's own signature:
+	// a regression injection that the scenario must catch, or a finding
+	// of the lab that has no upstream issue.
+	OutcomeFail = "fail"
 )
 
-var validOutcomes = []string{OutcomePass, OutcomeKnownIssue}
+var validOutcomes = []string{OutcomePass, OutcomeKnownIssue, OutcomeFail}
 
 // Signals a signature may name, as the lab reports a host's death.
 var validSignals = []string{"SIGSEGV", "SIGBUS", "SIGABRT", "SIGILL", "SIGKILL", "SIGQUIT", "SIGTRAP"}
 
 // Verdict-based signatures: a check that failed.
-var validSignatureVerdicts = []string{"bounds-unsafe", "mleak", "hang"}
+var validSignatureVerdicts = []string{"bounds-unsafe", "mleak", "maincost", "threadcost", "hang"}
 
 var namePattern = regexp.MustCompile(`^[a-z][a-z0-9-]*$`)
 
@@ -70,28 +80,39 @@ type Scenario struct {
 }
 
 // Expectation is the expected outcome of the cells it matches. An empty
-// Image, Toolchain or Variant matches every value.
+// Libc, Image, Toolchain or Variant matches every value. Variant matches
+// a cell's variant or one of its parts joined with "+", so
+// "sticky-bounds" also matches "noargv+sticky-bounds".
 type Expectation struct {
+	Libc      string `json:"libc,omitempty"`
 	Image     string `json:"image,omitempty"`
 	Toolchain string `json:"toolchain,omitempty"`
 	Variant   string `json:"variant,omitempty"`
 	Outcome   string `json:"outcome"`
 	Issue     string `json:"issue,omitempty"`
-	Reason    string `json:"reason"`
+	// Signature is how an OutcomeFail failure shows.
+	Signature *Signature `json:"signature,omitempty"`
+	Reason    string     `json:"reason"`
 }
 
-// Matches reports whether e applies to the cell (image, toolchain, variant).
-func (e Expectation) Matches(image, toolchain, variant string) bool {
-	return (e.Image == "" || e.Image == image) &&
-		(e.Toolchain == "" || e.Toolchain == toolchain) &&
-		(e.Variant == "" || e.Variant == variant)
+// Cell names the coordinates an expectation is matched against.
+type Cell struct {
+	Libc, Image, Toolchain, Variant string
+}
+
+// Matches reports whether e applies to cell c.
+func (e Expectation) Matches(c Cell) bool {
+	return (e.Libc == "" || e.Libc == c.Libc) &&
+		(e.Image == "" || e.Image == c.Image) &&
+		(e.Toolchain == "" || e.Toolchain == c.Toolchain) &&
+		(e.Variant == "" || e.Variant == c.Variant || slices.Contains(strings.Split(c.Variant, "+"), e.Variant))
 }
 
 // Expected returns the first expectation that matches the cell, or a pass
 // expectation when none does.
-func (s *Scenario) Expected(image, toolchain, variant string) Expectation {
+func (s *Scenario) Expected(c Cell) Expectation {
 	for _, e := range s.Expect {
-		if e.Matches(image, toolchain, variant) {
+		if e.Matches(c) {
 			return e
 		}
 	}
@@ -122,8 +143,12 @@ type Signature struct {
 	BeforeStart bool `json:"before_start,omitempty"`
 	// Stderr is a regular expression that the host's stderr must match.
 	Stderr string `json:"stderr,omitempty"`
-	// Verdict is a failed check: "bounds-unsafe", "mleak" or "hang".
+	// Verdict is a failed check: "bounds-unsafe", "mleak", "maincost"
+	// or "hang".
 	Verdict string `json:"verdict,omitempty"`
+	// AnyOf lists alternatives: the signature matches when one of them
+	// does (and every other field set here matches too).
+	AnyOf []Signature `json:"any_of,omitempty"`
 }
 
 // Duration is a time.Duration written as a string such as "90s".
@@ -300,9 +325,18 @@ func (e Expectation) validate(set *Set) error {
 		return errors.New("issue: missing: a known-issue outcome names an id from known-issues.json")
 	case e.Outcome != OutcomeKnownIssue && e.Issue != "":
 		return fmt.Errorf("issue: %q is set but outcome is %q: set outcome to %q", e.Issue, e.Outcome, OutcomeKnownIssue)
+	case e.Outcome == OutcomeFail && e.Signature == nil:
+		return errors.New("signature: missing: a fail outcome says how the failure shows")
+	case e.Outcome != OutcomeFail && e.Signature != nil:
+		return fmt.Errorf("signature: set but outcome is %q: only a fail outcome has its own signature", e.Outcome)
 	}
 	if e.Issue != "" && set != nil && set.KnownIssue(e.Issue) == nil {
 		return fmt.Errorf("issue: %q is not in known-issues.json", e.Issue)
+	}
+	if e.Signature != nil {
+		if err := e.Signature.validate("signature"); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -317,20 +351,28 @@ func (ki *KnownIssue) validate() error {
 	if ki.Title == "" {
 		return fmt.Errorf("field title: missing for %s", ki.ID)
 	}
-	sig := ki.Signature
-	if sig.Signal == "" && !sig.BeforeStart && sig.Stderr == "" && sig.Verdict == "" {
-		return fmt.Errorf("field signature: empty for %s: set signal, before_start, stderr or verdict", ki.ID)
+	return ki.Signature.validate("field signature")
+}
+
+func (sig *Signature) validate(field string) error {
+	if sig.Signal == "" && !sig.BeforeStart && sig.Stderr == "" && sig.Verdict == "" && len(sig.AnyOf) == 0 {
+		return fmt.Errorf("%s: empty: set signal, before_start, stderr, verdict or any_of", field)
 	}
 	if sig.Signal != "" && !slices.Contains(validSignals, sig.Signal) {
-		return fmt.Errorf("field signature.signal: %q is invalid: allowed are %s", sig.Signal, strings.Join(validSignals, ", "))
+		return fmt.Errorf("%s.signal: %q is invalid: allowed are %s", field, sig.Signal, strings.Join(validSignals, ", "))
 	}
 	if sig.Stderr != "" {
 		if _, err := regexp.Compile(sig.Stderr); err != nil {
-			return fmt.Errorf("field signature.stderr: invalid regular expression: %w", err)
+			return fmt.Errorf("%s.stderr: invalid regular expression: %w", field, err)
 		}
 	}
 	if sig.Verdict != "" && !slices.Contains(validSignatureVerdicts, sig.Verdict) {
-		return fmt.Errorf("field signature.verdict: %q is invalid: allowed are %s", sig.Verdict, strings.Join(validSignatureVerdicts, ", "))
+		return fmt.Errorf("%s.verdict: %q is invalid: allowed are %s", field, sig.Verdict, strings.Join(validSignatureVerdicts, ", "))
+	}
+	for i := range sig.AnyOf {
+		if err := sig.AnyOf[i].validate(fmt.Sprintf("%s.any_of[%d]", field, i)); err != nil {
+			return err
+		}
 	}
 	return nil
 }

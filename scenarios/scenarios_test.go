@@ -14,7 +14,7 @@ func TestBuiltinLoads(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"startup", "deepstack", "churn"} {
+	for _, want := range []string{"startup", "deepstack", "churn", "stackswitch", "smallstack", "callbackcost"} {
 		if set.Scenario(want) == nil {
 			t.Errorf("scenario %q missing from %v", want, set.Names())
 		}
@@ -38,14 +38,27 @@ func TestExpectedFirstMatchWins(t *testing.T) {
 		{Image: "musl", Variant: "stock", Outcome: OutcomeKnownIssue, Issue: "a"},
 		{Image: "musl", Outcome: OutcomeKnownIssue, Issue: "b"},
 	}}
-	if got := sc.Expected("musl", "host", "stock").Issue; got != "a" {
+	if got := sc.Expected(Cell{Image: "musl", Toolchain: "host", Variant: "stock"}).Issue; got != "a" {
 		t.Errorf("musl/host/stock: expected issue a, got %q", got)
 	}
-	if got := sc.Expected("musl", "host", "other").Issue; got != "b" {
+	if got := sc.Expected(Cell{Image: "musl", Toolchain: "host", Variant: "other"}).Issue; got != "b" {
 		t.Errorf("musl/host/other: expected issue b, got %q", got)
 	}
-	if got := sc.Expected("glibc", "host", "stock").Outcome; got != OutcomePass {
+	if got := sc.Expected(Cell{Image: "glibc", Toolchain: "host", Variant: "stock"}).Outcome; got != OutcomePass {
 		t.Errorf("glibc/host/stock: expected outcome pass, got %q", got)
+	}
+}
+
+func TestExpectationMatchesVariantParts(t *testing.T) {
+	e := Expectation{Variant: "sticky-bounds", Libc: "musl"}
+	if !e.Matches(Cell{Libc: "musl", Variant: "noargv+sticky-bounds"}) {
+		t.Error("expected sticky-bounds to match noargv+sticky-bounds")
+	}
+	if e.Matches(Cell{Libc: "glibc", Variant: "sticky-bounds"}) {
+		t.Error("expected libc musl not to match a glibc cell")
+	}
+	if e.Matches(Cell{Libc: "musl", Variant: "noargv"}) {
+		t.Error("expected sticky-bounds not to match noargv")
 	}
 }
 
@@ -65,7 +78,7 @@ func TestLoadMalformed(t *testing.T) {
 		{"missing timeout", `{"name":"x","summary":"s","host":"h","checks":[]}`, goodIssues,
 			"x.json: field timeout: missing or not positive"},
 		{"unknown check", `{"name":"x","summary":"s","host":"h","timeout":"1s","checks":["speed"]}`, goodIssues,
-			`x.json: field checks: unknown check "speed": allowed are bounds, mleak`},
+			`x.json: field checks: unknown check "speed": allowed are bounds, mleak, maincost, threadcost`},
 		{"name mismatch", `{"name":"y","summary":"s","host":"h","timeout":"1s","checks":[]}`, goodIssues,
 			`x.json: field name: "y" must match the file name "x"`},
 		{"bad name", `{"name":"X Y","summary":"s","host":"h","timeout":"1s","checks":[]}`, goodIssues,
@@ -73,7 +86,11 @@ func TestLoadMalformed(t *testing.T) {
 		{"unknown issue", `{"name":"x","summary":"s","host":"h","timeout":"1s","checks":[],"expect":[{"outcome":"known-issue","issue":"go2","reason":"r"}]}`, goodIssues,
 			`x.json: field expect[0]: issue: "go2" is not in known-issues.json`},
 		{"bad outcome", `{"name":"x","summary":"s","host":"h","timeout":"1s","checks":[],"expect":[{"outcome":"maybe","reason":"r"}]}`, goodIssues,
-			`x.json: field expect[0]: outcome "maybe" is invalid: allowed are pass, known-issue`},
+			`x.json: field expect[0]: outcome "maybe" is invalid: allowed are pass, known-issue, fail`},
+		{"fail without signature", `{"name":"x","summary":"s","host":"h","timeout":"1s","checks":[],"expect":[{"outcome":"fail","reason":"r"}]}`, goodIssues,
+			"x.json: field expect[0]: signature: missing"},
+		{"bad nested signature", `{"name":"x","summary":"s","host":"h","timeout":"1s","checks":[],"expect":[{"outcome":"fail","reason":"r","signature":{"any_of":[{"verdict":"slow"}]}}]}`, goodIssues,
+			`x.json: field expect[0]: signature.any_of[0].verdict: "slow" is invalid`},
 		{"missing reason", `{"name":"x","summary":"s","host":"h","timeout":"1s","checks":[],"expect":[{"outcome":"pass"}]}`, goodIssues,
 			"x.json: field expect[0]: reason: missing"},
 		{"trailing data", `{"name":"x","summary":"s","host":"h","timeout":"1s","checks":[]} {}`, goodIssues,
@@ -83,7 +100,7 @@ func TestLoadMalformed(t *testing.T) {
 			`known-issues.json: entry 0: field signature.signal: "SEGV" is invalid`},
 		{"issue empty signature", `{"name":"x","summary":"s","host":"h","timeout":"1s","checks":[]}`,
 			`[{"id":"go1","link":"https://example.test/1","title":"t","signature":{}}]`,
-			"known-issues.json: entry 0: field signature: empty for go1"},
+			"known-issues.json: entry 0: field signature: empty"},
 		{"issue bad regexp", `{"name":"x","summary":"s","host":"h","timeout":"1s","checks":[]}`,
 			`[{"id":"go1","link":"https://example.test/1","title":"t","signature":{"stderr":"("}}]`,
 			"known-issues.json: entry 0: field signature.stderr: invalid regular expression"},

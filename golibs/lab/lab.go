@@ -54,6 +54,11 @@ func LabCall(gcWork C.int, out *C.uint64_t) {
 	runtimeProbe((*[probeLen]uint64)(unsafe.Pointer(out)))
 }
 
+// LabNop does nothing: the callback whose cost callbackcost measures.
+//
+//export LabNop
+func LabNop() {}
+
 // LabBlock never returns: the lab's own test of how it kills a host that
 // hangs in Go.
 //

@@ -31,7 +31,8 @@ import (
 
 // Paths inside a cell container.
 const (
-	gorootDir  = "/opt/cgohostlab/go"
+	// mountedGOROOT is where a toolchain from the host is mounted.
+	mountedGOROOT = "/opt/cgohostlab/go"
 	cacheDir   = "/cache"
 	srcDir     = "/lab/src"
 	overlayDir = "/lab/overlay"
@@ -57,6 +58,7 @@ type Group struct {
 	BuildLog  strings.Builder
 
 	container testcontainers.Container
+	goroot    string // GOROOT inside the container
 	env       []string
 }
 
@@ -84,6 +86,22 @@ func HostGOROOT() (string, error) {
 	return strings.TrimSpace(string(out)), nil
 }
 
+// DownloadGOROOT returns the GOROOT of Go release (such as "go1.27.3"),
+// which the go command fetches from the module proxy into the host's
+// module cache the first time.
+func DownloadGOROOT(ctx context.Context, release string) (string, error) {
+	cmd := exec.CommandContext(ctx, "go", "env", "GOROOT")
+	// Outside any module, so no go.mod's toolchain line competes.
+	cmd.Dir = os.TempDir()
+	cmd.Env = append(os.Environ(), "GOTOOLCHAIN="+release, "GOFLAGS=")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return "", fmt.Errorf("fetch %s with GOTOOLCHAIN=%s go env GOROOT: %w\n%s", release, release, err, out)
+	}
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	return lines[len(lines)-1], nil
+}
+
 // CacheVolume returns the name of the build-cache volume of an image and
 // toolchain. The Go build cache does not track C system headers, so each
 // image needs its own.
@@ -95,9 +113,22 @@ func CacheVolume(image, toolchain string) string {
 // `docker run -d --label ... -v GOROOT:/opt/cgohostlab/go:ro -v CACHE:/cache IMAGE sleep infinity`.
 func Start(ctx context.Context, e *engine.Engine, im matrix.Image, tag string, tc matrix.Toolchain, v overlay.Variant) (*Group, error) {
 	g := &Group{Engine: e, Image: im, ImageTag: tag, Toolchain: tc, Variant: v}
-	goroot, err := HostGOROOT()
-	if err != nil {
-		return nil, err
+	var mounts []mount.Mount
+	switch tc.Kind {
+	case matrix.Debian:
+		g.goroot = tc.GOROOT()
+	case matrix.Host, matrix.Download:
+		hostRoot, err := HostGOROOT()
+		if tc.Kind == matrix.Download {
+			hostRoot, err = DownloadGOROOT(ctx, tc.Release)
+		}
+		if err != nil {
+			return nil, err
+		}
+		g.goroot = mountedGOROOT
+		mounts = append(mounts, mount.Mount{Type: mount.TypeBind, Source: hostRoot, Target: mountedGOROOT, ReadOnly: true})
+	default:
+		return nil, fmt.Errorf("toolchain %s: unknown kind %q", tc.Name, tc.Kind)
 	}
 	vol := CacheVolume(im.Name, tc.Name)
 	if err := e.EnsureVolume(ctx, vol, engine.KindCache); err != nil {
@@ -105,8 +136,8 @@ func Start(ctx context.Context, e *engine.Engine, im matrix.Image, tag string, t
 	}
 
 	g.env = []string{
-		"GOROOT=" + gorootDir,
-		"PATH=" + gorootDir + "/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+		"GOROOT=" + g.goroot,
+		"PATH=" + g.goroot + "/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
 		"GOCACHE=" + cacheDir + "/go-build",
 		"GOPATH=" + cacheDir + "/gopath",
 		"GOTOOLCHAIN=local",
@@ -121,10 +152,8 @@ func Start(ctx context.Context, e *engine.Engine, im matrix.Image, tag string, t
 			Cmd:    []string{"sleep", "infinity"},
 			Labels: e.Labels(engine.KindCell),
 			HostConfigModifier: func(hc *container.HostConfig) {
-				hc.Mounts = append(hc.Mounts,
-					mount.Mount{Type: mount.TypeBind, Source: goroot, Target: gorootDir, ReadOnly: true},
-					mount.Mount{Type: mount.TypeVolume, Source: vol, Target: cacheDir},
-				)
+				hc.Mounts = append(hc.Mounts, mounts...)
+				hc.Mounts = append(hc.Mounts, mount.Mount{Type: mount.TypeVolume, Source: vol, Target: cacheDir})
 			},
 		},
 		Started: true,
@@ -187,7 +216,7 @@ func (g *Group) step(ctx context.Context, dir string, cmd ...string) (*engine.Ex
 // readGOROOT reads a file of the container's toolchain.
 func (g *Group) readGOROOT(ctx context.Context) overlay.ReadFunc {
 	return func(rel string) ([]byte, error) {
-		res, err := g.exec(ctx, "/", "cat", gorootDir+"/"+rel)
+		res, err := g.exec(ctx, "/", "cat", g.goroot+"/"+rel)
 		if err != nil {
 			return nil, err
 		}
@@ -219,7 +248,7 @@ func (g *Group) Build(ctx context.Context, hosts []string) error {
 	if err != nil {
 		return fmt.Errorf("overlay for %s on %s: %w", g.Variant.Name, g.GoVersion, err)
 	}
-	files["overlay.json"] = overlay.JSON(gorootDir, overlayDir, files)
+	files["overlay.json"] = overlay.JSON(g.goroot, overlayDir, files)
 	if err := g.Engine.CopyFiles(ctx, g.ContainerID(), "/", prefixed("lab/overlay/", files)); err != nil {
 		return err
 	}

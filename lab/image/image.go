@@ -39,19 +39,45 @@ const recipeVersion = "1"
 // Base is a Debian root filesystem with everything the lab images need,
 // installed at bootstrap so that no image build needs a network.
 type Base struct {
-	Name     string   // tag prefix, for example "bookworm"
-	Suite    string   // Debian suite given to mmdebstrap
-	Packages []string // packages installed on top of the apt variant
+	Name  string // tag prefix, for example "bookworm"
+	Suite string // Debian suite given to mmdebstrap
+	// ExtraSuites are further suites of the same mirror that packages may
+	// come from, for example "bookworm-backports".
+	ExtraSuites []string
+	// Packages are installed on top of the apt variant; "name/suite"
+	// takes a package from one of the extra suites.
+	Packages []string
 	Notes    string
 }
 
-// Bases lists the base root filesystems.
+// common are the packages every base has: the C toolchains of the glibc
+// and musl images and readelf, which reports each host's interpreter.
+var common = []string{"gcc", "libc6-dev", "musl-tools", "make", "binutils", "ca-certificates"}
+
+// Bases lists the base root filesystems. Each holds the Debian Go
+// packages of its release and that release's backports.
 var Bases = []Base{
 	{
-		Name:     "bookworm",
-		Suite:    "bookworm",
-		Packages: []string{"gcc", "libc6-dev", "musl-tools", "make", "binutils", "ca-certificates"},
-		Notes:    "Debian 12: glibc 2.36, musl 1.2.3.",
+		Name:     "bullseye",
+		Suite:    "bullseye",
+		Packages: common,
+		Notes:    "Debian 11: glibc 2.31, musl 1.2.2. No Debian Go package of the matrix installs here.",
+	},
+	{
+		Name:        "bookworm",
+		Suite:       "bookworm",
+		ExtraSuites: []string{"bookworm-backports"},
+		Packages: append(slices.Clone(common), "golang-1.19-go",
+			"golang-1.21-go/bookworm-backports", "golang-1.22-go/bookworm-backports", "golang-1.23-go/bookworm-backports"),
+		Notes: "Debian 12: glibc 2.36, musl 1.2.3, Go 1.19 and, from backports, Go 1.21 to 1.23.",
+	},
+	{
+		Name:        "trixie",
+		Suite:       "trixie",
+		ExtraSuites: []string{"trixie-backports"},
+		Packages: append(slices.Clone(common), "golang-1.24-go",
+			"golang-1.25-go/trixie-backports", "golang-1.26-go/trixie-backports"),
+		Notes: "Debian 13: glibc 2.41, musl 1.2.5, Go 1.24 and, from backports, Go 1.25 and 1.26.",
 	},
 }
 
@@ -60,7 +86,8 @@ func (b Base) Tag() string {
 	h := sha256.New()
 	pkgs := slices.Clone(b.Packages)
 	slices.Sort(pkgs)
-	fmt.Fprintf(h, "recipe=%s\nsuite=%s\npackages=%s\n", recipeVersion, b.Suite, strings.Join(pkgs, ","))
+	fmt.Fprintf(h, "recipe=%s\nsuite=%s\nextra=%s\npackages=%s\n", recipeVersion, b.Suite,
+		strings.Join(b.ExtraSuites, ","), strings.Join(pkgs, ","))
 	return "cgohostlab-base:" + b.Name + "-" + hex.EncodeToString(h.Sum(nil))[:12]
 }
 
@@ -230,7 +257,10 @@ func (b *Builder) bootstrap(ctx context.Context, base Base, tag string) error {
 		"--mode=root",
 		"--format=tar",
 		"--include=" + strings.Join(base.Packages, ","),
-		base.Suite, "-", b.Mirror,
+		base.Suite, "-",
+	}
+	for _, suite := range append([]string{base.Suite}, base.ExtraSuites...) {
+		args = append(args, "deb "+b.Mirror+" "+suite+" main")
 	}
 	start := time.Now()
 	b.Engine.Log.Info("bootstrap base image", "tag", tag, "cmd", mm+" "+strings.Join(args, " "))

@@ -47,6 +47,10 @@ type Record struct {
 	ExtraInUse *uint64 `json:"extra_in_use,omitempty"`
 	OSThreads  int     `json:"os_threads,omitempty"`
 
+	// bench
+	Iterations int     `json:"iterations,omitempty"`
+	NsPerCall  float64 `json:"ns_per_call,omitempty"`
+
 	// error
 	Msg   string `json:"msg,omitempty"`
 	Errno int    `json:"errno,omitempty"`
@@ -59,6 +63,7 @@ type Output struct {
 	Calls    []Record
 	Skips    []Record
 	Counters []Record
+	Benches  []Record
 	Errors   []Record
 	// All holds every record in the order the host wrote them.
 	All []Record
@@ -95,6 +100,8 @@ func Parse(stdout []byte) *Output {
 			out.Skips = append(out.Skips, r)
 		case "counters":
 			out.Counters = append(out.Counters, r)
+		case "bench":
+			out.Benches = append(out.Benches, r)
 		case "error":
 			out.Errors = append(out.Errors, r)
 		default:

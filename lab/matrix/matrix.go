@@ -7,6 +7,7 @@ package matrix
 import (
 	"fmt"
 	"regexp"
+	"runtime"
 	"slices"
 	"strings"
 
@@ -15,11 +16,13 @@ import (
 	"github.com/cgohostlab/cgohostlab/scenarios"
 )
 
-// Image is a lab image and the variants its cells run.
+// Image is a lab image, the toolchains of the default matrix on it, and
+// the variants its cells run.
 type Image struct {
 	image.Image
-	Variants []VariantUse
-	Notes    string
+	Toolchains []string
+	Variants   []VariantUse
+	Notes      string
 }
 
 // VariantUse is a variant as one image runs it.
@@ -28,42 +31,137 @@ type VariantUse struct {
 	// Smoke limits the variant's cells in the smoke set (-short) to these
 	// scenarios; nil keeps every smoke scenario.
 	Smoke []string
-	Notes string
+	// NoSmoke leaves the variant out of the smoke set.
+	NoSmoke bool
+	Notes   string
 }
 
-// Images lists the lab images.
+// injections lists the regression injections; an image runs each as a
+// variant of its own.
+var injections = []string{"sticky-bounds", "no-bounds-update", "estimate-only", "leak-on-exit", "refresh-every-call"}
+
+func glibcVariants() []VariantUse {
+	v := []VariantUse{{Variant: "stock"}}
+	for _, inj := range injections {
+		v = append(v, VariantUse{Variant: inj, NoSmoke: inj != "sticky-bounds"})
+	}
+	return v
+}
+
+// muslVariants puts the noargv workaround under every injection, because
+// without it no stock c-archive host starts on musl.
+func muslVariants() []VariantUse {
+	v := []VariantUse{
+		{
+			Variant: "stock",
+			Smoke:   []string{"startup"},
+			Notes:   "Every stock c-archive host dies at start-up (known issue go13492); the smoke set shows it once.",
+		},
+		{Variant: "noargv", Notes: "The lab's workaround for go13492, so the musl scenarios run at all."},
+	}
+	for _, inj := range injections {
+		v = append(v, VariantUse{Variant: "noargv+" + inj, NoSmoke: inj != "sticky-bounds"})
+	}
+	return v
+}
+
+// Images lists the lab images. The bookworm images carry Debian's Go 1.19
+// (the baseline before C threads kept their Ms) and 1.21 to 1.23, the
+// trixie images Go 1.24 to 1.26, and the Go that runs the lab and a
+// downloaded Go 1.27 run where no Debian package gives that version.
 var Images = []Image{
 	{
-		Image:    image.Image{Name: "glibc", Base: "bookworm", CC: "gcc", Libc: "glibc"},
-		Variants: []VariantUse{{Variant: "stock"}},
-		Notes:    "Debian bookworm, glibc 2.36, gcc 12.",
+		Image:      image.Image{Name: "glibc", Base: "bookworm", CC: "gcc", Libc: "glibc"},
+		Toolchains: []string{"go1.19", "go1.21", "go1.22", "go1.23", "host"},
+		Variants:   glibcVariants(),
+		Notes:      "Debian bookworm, glibc 2.36, gcc 12.",
 	},
 	{
-		Image: image.Image{Name: "musl", Base: "bookworm", CC: "musl-gcc", Libc: "musl"},
-		Variants: []VariantUse{
-			{
-				Variant: "stock",
-				Smoke:   []string{"startup"},
-				Notes:   "Every stock c-archive host dies at start-up (known issue go13492); the smoke set shows it once.",
-			},
-			{
-				Variant: "noargv",
-				Notes:   "The lab's workaround for go13492, so the musl scenarios run at all.",
-			},
-		},
-		Notes: "Debian bookworm's musl-tools (musl 1.2.3), hosts and libraries built with musl-gcc.",
+		Image:      image.Image{Name: "musl", Base: "bookworm", CC: "musl-gcc", Libc: "musl"},
+		Toolchains: []string{"go1.19", "go1.21", "go1.22", "go1.23", "host"},
+		Variants:   muslVariants(),
+		Notes:      "Debian bookworm's musl-tools (musl 1.2.3), hosts and libraries built with musl-gcc.",
+	},
+	{
+		Image:      image.Image{Name: "glibc-trixie", Base: "trixie", CC: "gcc", Libc: "glibc"},
+		Toolchains: []string{"go1.24", "go1.25", "go1.26", "go1.27"},
+		Variants:   glibcVariants(),
+		Notes:      "Debian trixie, glibc 2.41.",
+	},
+	{
+		Image:      image.Image{Name: "musl-trixie", Base: "trixie", CC: "musl-gcc", Libc: "musl"},
+		Toolchains: []string{"go1.24", "go1.25", "go1.26", "go1.27"},
+		Variants:   muslVariants(),
+		Notes:      "Debian trixie's musl-tools (musl 1.2.5).",
+	},
+	{
+		Image:      image.Image{Name: "glibc-bullseye", Base: "bullseye", CC: "gcc", Libc: "glibc"},
+		Toolchains: []string{"host"},
+		Variants:   []VariantUse{{Variant: "stock"}},
+		Notes:      "Debian bullseye, glibc 2.31 (before 2.32 changed pthread_getattr_np's error paths).",
 	},
 }
+
+// ToolchainKind is where a toolchain comes from.
+type ToolchainKind string
+
+// Toolchain kinds.
+const (
+	// Host is the Go that runs the lab; its GOROOT is bind-mounted.
+	Host ToolchainKind = "host"
+	// Debian is a golang-1.NN-go package installed in the image.
+	Debian ToolchainKind = "debian"
+	// Download is a release the go command fetches through GOTOOLCHAIN
+	// from the module proxy into the host's module cache; that GOROOT is
+	// bind-mounted.
+	Download ToolchainKind = "download"
+)
 
 // Toolchain is a Go toolchain that builds the libraries.
 type Toolchain struct {
 	Name  string
-	Notes string
+	Kind  ToolchainKind
+	Minor int // Go 1.Minor; for Host, the running Go's
+	// Base is the base image whose Debian packages hold a Debian toolchain.
+	Base string
+	// Release is the GOTOOLCHAIN value of a Download toolchain.
+	Release string
+	Notes   string
+}
+
+// GOROOT returns a Debian toolchain's GOROOT inside the image.
+func (tc Toolchain) GOROOT() string {
+	return fmt.Sprintf("/usr/lib/go-1.%d", tc.Minor)
 }
 
 // Toolchains lists the toolchains.
 var Toolchains = []Toolchain{
-	{Name: "host", Notes: "The Go that runs the lab; its GOROOT is mounted read-only into the containers."},
+	{Name: "go1.19", Kind: Debian, Minor: 19, Base: "bookworm", Notes: "golang-1.19-go: before C threads kept their Ms; the baseline."},
+	{Name: "go1.21", Kind: Debian, Minor: 21, Base: "bookworm", Notes: "golang-1.21-go from bookworm-backports."},
+	{Name: "go1.22", Kind: Debian, Minor: 22, Base: "bookworm", Notes: "golang-1.22-go from bookworm-backports."},
+	{Name: "go1.23", Kind: Debian, Minor: 23, Base: "bookworm", Notes: "golang-1.23-go from bookworm-backports."},
+	{Name: "go1.24", Kind: Debian, Minor: 24, Base: "trixie", Notes: "golang-1.24-go from trixie."},
+	{Name: "go1.25", Kind: Debian, Minor: 25, Base: "trixie", Notes: "golang-1.25-go from trixie-backports."},
+	{Name: "go1.26", Kind: Debian, Minor: 26, Base: "trixie", Notes: "golang-1.26-go from trixie-backports."},
+	{Name: "go1.27", Kind: Download, Minor: 27, Release: "go1.27.3", Notes: "go1.27.3, fetched with GOTOOLCHAIN from the module proxy."},
+	{Name: "host", Kind: Host, Minor: hostMinor(), Notes: "The Go that runs the lab; its GOROOT is mounted read-only into the containers."},
+}
+
+// hostMinor returns the minor version of the Go that built the lab.
+func hostMinor() int {
+	var minor int
+	fmt.Sscanf(strings.TrimPrefix(runtime.Version(), "go1."), "%d", &minor)
+	return minor
+}
+
+// ToolchainByName returns the named toolchain.
+func ToolchainByName(name string) (Toolchain, error) {
+	for _, tc := range Toolchains {
+		if tc.Name == name {
+			return tc, nil
+		}
+	}
+	return Toolchain{}, fmt.Errorf("unknown toolchain %q: valid toolchains are %s", name, strings.Join(ToolchainNames(), ", "))
 }
 
 // Cell is one (image, toolchain, variant, scenario).
@@ -77,6 +175,15 @@ type Cell struct {
 // Name returns "image/toolchain/variant/scenario".
 func (c Cell) Name() string {
 	return c.Image + "/" + c.Toolchain + "/" + c.Variant + "/" + c.Scenario
+}
+
+// Expect returns the coordinates that expectations match against.
+func (c Cell) Expect() scenarios.Cell {
+	libc := ""
+	if im, err := ImageByName(c.Image); err == nil {
+		libc = im.Libc
+	}
+	return scenarios.Cell{Libc: libc, Image: c.Image, Toolchain: c.Toolchain, Variant: c.Variant}
 }
 
 // Group returns the cell's (image, toolchain, variant): the cells that
@@ -124,13 +231,25 @@ type Filter struct {
 }
 
 // All returns every cell of the matrix in order: images, toolchains,
-// variants, scenarios.
+// variants, scenarios. A variant that needs a newer Go than a toolchain
+// (an injection into code that toolchain does not have) has no cell there.
 func All(set *scenarios.Set) []Cell {
 	var cells []Cell
 	for _, im := range Images {
-		for _, tc := range Toolchains {
+		for _, tcName := range im.Toolchains {
+			tc, err := ToolchainByName(tcName)
+			if err != nil {
+				continue // the tables test reports it
+			}
 			for _, vu := range im.Variants {
+				v, err := overlay.VariantByName(vu.Variant)
+				if err != nil || v.MinMinor > tc.Minor {
+					continue
+				}
 				for _, sc := range set.Scenarios {
+					if v.Catches != "" && sc.Name != v.Catches {
+						continue // an injection runs only the scenario that must catch it
+					}
 					cells = append(cells, Cell{im.Name, tc.Name, vu.Variant, sc.Name})
 				}
 			}
@@ -155,7 +274,7 @@ func Select(set *scenarios.Set, f Filter) ([]Cell, error) {
 	if err := checkNames("toolchain", f.Toolchains, ToolchainNames()); err != nil {
 		return nil, err
 	}
-	if err := checkNames("variant", f.Variants, overlay.VariantNames()); err != nil {
+	if err := checkNames("variant", f.Variants, VariantNames()); err != nil {
 		return nil, err
 	}
 	if err := checkNames("scenario", f.Scenarios, set.Names()); err != nil {
@@ -176,7 +295,7 @@ func Select(set *scenarios.Set, f Filter) ([]Cell, error) {
 		if f.Short && !inSmoke(c, sc) {
 			continue
 		}
-		if match != nil && !match(c, sc.Expected(c.Image, c.Toolchain, c.Variant).Issue) {
+		if match != nil && !match(c, sc.Expected(c.Expect()).Issue) {
 			continue
 		}
 		cells = append(cells, c)
@@ -185,7 +304,7 @@ func Select(set *scenarios.Set, f Filter) ([]Cell, error) {
 		return nil, fmt.Errorf("the filter selects no cell (pattern %q, short=%v): cell names are image/toolchain/variant/scenario "+
 			"with images %s; toolchains %s; variants %s; scenarios %s",
 			f.Pattern, f.Short, strings.Join(ImageNames(), ", "), strings.Join(ToolchainNames(), ", "),
-			strings.Join(overlay.VariantNames(), ", "), strings.Join(set.Names(), ", "))
+			strings.Join(VariantNames(), ", "), strings.Join(set.Names(), ", "))
 	}
 	return cells, nil
 }
@@ -198,12 +317,35 @@ func inSmoke(c Cell, sc *scenarios.Scenario) bool {
 	if err != nil {
 		return false
 	}
+	if !slices.Contains(smokeImages, c.Image) || !slices.Contains(smokeToolchains, c.Toolchain) {
+		return false
+	}
 	for _, vu := range im.Variants {
 		if vu.Variant == c.Variant {
-			return vu.Smoke == nil || slices.Contains(vu.Smoke, c.Scenario)
+			return !vu.NoSmoke && (vu.Smoke == nil || slices.Contains(vu.Smoke, c.Scenario))
 		}
 	}
 	return false
+}
+
+// smokeImages are the images of the smoke set: one base to bootstrap.
+var smokeImages = []string{"glibc", "musl"}
+
+// smokeToolchains are the toolchains of the smoke set: the baseline, one
+// of the first with bound Ms, and the Go that runs the lab.
+var smokeToolchains = []string{"go1.19", "go1.22", "host"}
+
+// VariantNames returns the names of the variants that some image runs.
+func VariantNames() []string {
+	var names []string
+	for _, im := range Images {
+		for _, vu := range im.Variants {
+			if !slices.Contains(names, vu.Variant) {
+				names = append(names, vu.Variant)
+			}
+		}
+	}
+	return names
 }
 
 func in(list []string, v string) bool {

@@ -1,6 +1,7 @@
 package matrix
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -32,6 +33,51 @@ func TestTablesReferToKnownNames(t *testing.T) {
 	}
 }
 
+func TestToolchainsOnTheirBases(t *testing.T) {
+	for _, im := range Images {
+		for _, name := range im.Toolchains {
+			tc, err := ToolchainByName(name)
+			if err != nil {
+				t.Errorf("image %s: %v", im.Name, err)
+				continue
+			}
+			if tc.Kind == Debian && tc.Base != im.Base {
+				t.Errorf("image %s (base %s) lists %s, whose Debian package is in base %s", im.Name, im.Base, tc.Name, tc.Base)
+			}
+			if tc.Kind == Debian {
+				base, _ := image.BaseByName(tc.Base)
+				pkg := fmt.Sprintf("golang-1.%d-go", tc.Minor)
+				found := false
+				for _, p := range base.Packages {
+					found = found || p == pkg || strings.HasPrefix(p, pkg+"/")
+				}
+				if !found {
+					t.Errorf("toolchain %s: base %s does not install %s", tc.Name, tc.Base, pkg)
+				}
+			}
+		}
+	}
+}
+
+func TestInjectionCells(t *testing.T) {
+	set := builtin(t)
+	for _, c := range All(set) {
+		v, err := overlay.VariantByName(c.Variant)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v.Injection && c.Scenario != v.Catches {
+			t.Errorf("%s: injection %s runs scenario %s, expected only %s", c.Name(), c.Variant, c.Scenario, v.Catches)
+		}
+		if v.Injection && c.Toolchain == "go1.19" {
+			t.Errorf("%s: injection on Go 1.19, whose runtime lacks the code it edits", c.Name())
+		}
+		if sc := set.Scenario(v.Catches); v.Injection && sc == nil {
+			t.Errorf("variant %s catches unknown scenario %q", c.Variant, v.Catches)
+		}
+	}
+}
+
 func TestExpectationsReferToKnownNames(t *testing.T) {
 	set := builtin(t)
 	for _, sc := range set.Scenarios {
@@ -42,7 +88,7 @@ func TestExpectationsReferToKnownNames(t *testing.T) {
 			if e.Toolchain != "" && !slices.Contains(ToolchainNames(), e.Toolchain) {
 				t.Errorf("%s: expect[%d]: unknown toolchain %q", sc.Name, i, e.Toolchain)
 			}
-			if e.Variant != "" && !slices.Contains(overlay.VariantNames(), e.Variant) {
+			if e.Variant != "" && !slices.Contains(overlay.VariantNames(), e.Variant) && !slices.Contains(VariantNames(), e.Variant) {
 				t.Errorf("%s: expect[%d]: unknown variant %q", sc.Name, i, e.Variant)
 			}
 		}
@@ -70,7 +116,10 @@ func TestSelect(t *testing.T) {
 		{"whole name", Filter{Pattern: "noargv"}, []string{"musl/host/noargv/deepstack"}, []string{"musl/host/stock/deepstack"}},
 		{"issue id", Filter{Pattern: "13492"}, []string{"musl/host/stock/startup"}, []string{"musl/host/noargv/startup", "glibc/host/stock/startup"}},
 		{"empty first element", Filter{Pattern: "/host/stock/churn"}, []string{"glibc/host/stock/churn", "musl/host/stock/churn"}, []string{"glibc/host/stock/deepstack"}},
-		{"smoke", Filter{Short: true}, []string{"musl/host/stock/startup", "musl/host/noargv/churn", "glibc/host/stock/deepstack"}, []string{"musl/host/stock/deepstack"}},
+		{"smoke", Filter{Short: true},
+			[]string{"musl/host/stock/startup", "musl/host/noargv/churn", "glibc/host/stock/deepstack", "glibc/go1.19/stock/callbackcost", "musl/go1.22/noargv+sticky-bounds/deepstack"},
+			[]string{"musl/host/stock/deepstack", "glibc-trixie/go1.26/stock/deepstack", "glibc/host/leak-on-exit/churn"}},
+		{"injection", Filter{Pattern: "sticky-bounds"}, []string{"glibc/go1.21/sticky-bounds/deepstack", "musl-trixie/go1.27/noargv+sticky-bounds/deepstack"}, []string{"glibc/go1.21/sticky-bounds/churn"}},
 		{"names", Filter{Images: []string{"musl"}, Scenarios: []string{"churn"}}, []string{"musl/host/stock/churn"}, []string{"glibc/host/stock/churn", "musl/host/noargv/deepstack"}},
 	}
 	for _, tt := range tests {
@@ -102,9 +151,9 @@ func TestSelectErrors(t *testing.T) {
 		want string
 	}{
 		{"unknown image", Filter{Images: []string{"alpine"}}, `unknown image "alpine": valid images are glibc, musl`},
-		{"unknown toolchain", Filter{Toolchains: []string{"go1.99"}}, `unknown toolchain "go1.99": valid toolchains are host`},
-		{"unknown variant", Filter{Variants: []string{"fast"}}, `unknown variant "fast": valid variants are stock, noargv`},
-		{"unknown scenario", Filter{Scenarios: []string{"deep"}}, `unknown scenario "deep": valid scenarios are churn, deepstack, startup`},
+		{"unknown toolchain", Filter{Toolchains: []string{"go1.99"}}, `unknown toolchain "go1.99": valid toolchains are go1.19, go1.21,`},
+		{"unknown variant", Filter{Variants: []string{"fast"}}, `unknown variant "fast": valid variants are stock, sticky-bounds,`},
+		{"unknown scenario", Filter{Scenarios: []string{"deep"}}, `unknown scenario "deep": valid scenarios are callbackcost, churn, deepstack,`},
 		{"pattern selects nothing", Filter{Pattern: "alpine"}, "the filter selects no cell"},
 		{"pattern too deep", Filter{Pattern: "a/b/c/d/e"}, "a cell name has 4 levels"},
 		{"bad regexp", Filter{Pattern: "glibc/("}, "invalid pattern"},

@@ -16,6 +16,7 @@ import (
 	"go/parser"
 	"go/token"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"text/template"
@@ -147,12 +148,27 @@ type Variant struct {
 	// Workaround is true when the variant exists to let hosts run around
 	// a known bug, rather than to test the runtime as shipped.
 	Workaround bool
-	// edit returns replaced files (path relative to GOROOT, content) and
-	// code to append to the probe file.
-	edit func(read ReadFunc) (map[string][]byte, string, error)
+	// Injection is true for a regression injection: an edit that brings
+	// back a bug, to prove that Catches detects it.
+	Injection bool
+	// Bug names what the injection brings back.
+	Bug string
+	// Catches is the scenario that must detect the injection; an
+	// injection's cells run only that scenario.
+	Catches string
+	// MinMinor is the oldest Go 1.N whose runtime has the code the edits
+	// change.
+	MinMinor int
+	// edits each return replaced files (path relative to GOROOT, content)
+	// and code to append to the probe file. read returns the files as
+	// earlier edits left them.
+	edits []editFunc
 }
 
-// Variants lists the runtime variants.
+type editFunc func(read ReadFunc) (map[string][]byte, string, error)
+
+// Variants lists the base variants; VariantByName also accepts two joined
+// with "+", such as "noargv+sticky-bounds", which applies both.
 var Variants = []Variant{
 	{
 		Name:    "stock",
@@ -164,21 +180,95 @@ var Variants = []Variant{
 			"Lets c-archive hosts start on musl, which calls .init_array functions without argc and argv; " +
 			"os.Args and the environment that the Go side sees are empty.",
 		Workaround: true,
-		edit:       editNoArgv,
+		edits:      []editFunc{editNoArgv},
+	},
+	{
+		Name: "sticky-bounds",
+		Summary: "A bound M keeps the g0 bounds it got on its thread's first call, estimated from SP: " +
+			"callbacks do not update them and getstackbound is not asked.",
+		Injection: true,
+		Bug:       "go59294",
+		Catches:   "deepstack",
+		MinMinor:  21,
+		edits:     []editFunc{editNoCallbackUpdate, editNoGetStackBound},
+	},
+	{
+		Name:      "no-bounds-update",
+		Summary:   "Callbacks do not refresh the g0 bounds when SP moved; only a thread's first call sets them.",
+		Injection: true,
+		Bug:       "go62440",
+		Catches:   "stackswitch",
+		MinMinor:  21,
+		edits:     []editFunc{editNoCallbackUpdate},
+	},
+	{
+		Name:      "estimate-only",
+		Summary:   "The runtime never asks getstackbound, so g0 bounds are always the estimate [SP-32 KiB, SP+1 KiB).",
+		Injection: true,
+		Catches:   "smallstack",
+		MinMinor:  21,
+		edits:     []editFunc{editNoGetStackBound},
+	},
+	{
+		Name:      "leak-on-exit",
+		Summary:   "cgoBindM does nothing, so no pthread key destructor returns a thread's M when the thread exits.",
+		Injection: true,
+		Catches:   "churn",
+		MinMinor:  21,
+		edits:     []editFunc{editNoBindM},
+	},
+	{
+		Name:      "refresh-every-call",
+		Summary:   "Callbacks recompute the g0 bounds even when the bounds are accurate and contain SP.",
+		Injection: true,
+		Bug:       "go68587",
+		Catches:   "callbackcost",
+		MinMinor:  23,
+		edits:     []editFunc{editRefreshEveryCall},
 	},
 }
 
-// VariantByName returns the named variant.
+// VariantByName returns the named variant, or the composition of two or
+// more joined with "+".
 func VariantByName(name string) (Variant, error) {
-	for _, v := range Variants {
-		if v.Name == name {
-			return v, nil
+	parts := strings.Split(name, "+")
+	var out Variant
+	for i, p := range parts {
+		v, ok := baseVariant(p)
+		if !ok {
+			return Variant{}, fmt.Errorf("unknown variant %q: valid variants are %s, or two of them joined with +", name, strings.Join(VariantNames(), ", "))
 		}
+		if i == 0 {
+			out = v
+			out.edits = slices.Clone(v.edits)
+			continue
+		}
+		out.Name += "+" + v.Name
+		out.Summary += " " + v.Summary
+		out.Workaround = out.Workaround || v.Workaround
+		out.Injection = out.Injection || v.Injection
+		if v.Bug != "" {
+			out.Bug = v.Bug
+		}
+		if v.Catches != "" {
+			out.Catches = v.Catches
+		}
+		out.MinMinor = max(out.MinMinor, v.MinMinor)
+		out.edits = append(out.edits, v.edits...)
 	}
-	return Variant{}, fmt.Errorf("unknown variant %q: valid variants are %s", name, strings.Join(VariantNames(), ", "))
+	return out, nil
 }
 
-// VariantNames returns the names of all variants.
+func baseVariant(name string) (Variant, bool) {
+	for _, v := range Variants {
+		if v.Name == name {
+			return v, true
+		}
+	}
+	return Variant{}, false
+}
+
+// VariantNames returns the names of the base variants.
 func VariantNames() []string {
 	var names []string
 	for _, v := range Variants {
@@ -195,18 +285,25 @@ func (v Variant) Files(read ReadFunc) (map[string][]byte, error) {
 		return nil, err
 	}
 	files := map[string][]byte{}
-	extra := ""
-	if v.edit != nil {
-		edited, code, err := v.edit(read)
+	// Later edits see the files as earlier edits left them.
+	current := func(rel string) ([]byte, error) {
+		if b, ok := files[rel]; ok {
+			return b, nil
+		}
+		return read(rel)
+	}
+	var extra strings.Builder
+	for _, edit := range v.edits {
+		edited, code, err := edit(current)
 		if err != nil {
 			return nil, fmt.Errorf("variant %s: %w", v.Name, err)
 		}
 		for k, b := range edited {
 			files[k] = b
 		}
-		extra = code
+		extra.WriteString(code)
 	}
-	files[ProbeFile] = probeSource(f, extra)
+	files[ProbeFile] = probeSource(f, extra.String())
 	return files, nil
 }
 

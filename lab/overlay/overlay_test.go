@@ -88,7 +88,7 @@ func TestNoArgvNotApplicable(t *testing.T) {
 
 func TestUnknownVariant(t *testing.T) {
 	_, err := VariantByName("fast")
-	if err == nil || !strings.Contains(err.Error(), `unknown variant "fast": valid variants are stock, noargv`) {
+	if err == nil || !strings.Contains(err.Error(), `unknown variant "fast": valid variants are stock, noargv, sticky-bounds`) {
 		t.Errorf("expected an error listing the valid variants, got %v", err)
 	}
 }
@@ -142,4 +142,55 @@ func grepFunc(src []byte, prefix string) string {
 	}
 	end := min(i+200, len(src))
 	return string(src[i:end])
+}
+
+// TestInjectionsEdit applies every injection to the host toolchain and
+// checks that the edited files parse and that the edit is there.
+func TestInjectionsEdit(t *testing.T) {
+	tests := []struct {
+		variant string
+		file    string
+		want    string
+	}{
+		{"sticky-bounds", "src/runtime/cgocall.go", "if false { // cgohostlab: callbacks do not update the g0 bounds"},
+		{"sticky-bounds", "src/runtime/cgocall.go", "if false { // cgohostlab: getstackbound is not asked"},
+		{"no-bounds-update", "src/runtime/cgocall.go", "if false { // cgohostlab: callbacks do not update the g0 bounds"},
+		{"estimate-only", "src/runtime/cgocall.go", "if false { // cgohostlab: getstackbound is not asked"},
+		{"leak-on-exit", "src/runtime/proc.go", "cgohostlab: the thread's M is never bound to its pthread key"},
+		{"refresh-every-call", "src/runtime/cgocall.go", "false && (inBound && mp.g0StackAccurate)"},
+		{"noargv+sticky-bounds", "src/runtime/runtime1.go", "cgohostlabArgs()"},
+		{"noargv+sticky-bounds", "src/runtime/cgocall.go", "getstackbound is not asked"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.variant+"/"+filepath.Base(tt.file), func(t *testing.T) {
+			v, err := VariantByName(tt.variant)
+			if err != nil {
+				t.Fatal(err)
+			}
+			files, err := v.Files(hostRead(t))
+			if err != nil {
+				t.Fatal(err)
+			}
+			src, ok := files[tt.file]
+			if !ok {
+				t.Fatalf("expected %s in the overlay, got %d files", tt.file, len(files))
+			}
+			if !bytes.Contains(src, []byte(tt.want)) {
+				t.Errorf("expected %s to contain %q", tt.file, tt.want)
+			}
+			if _, err := parser.ParseFile(token.NewFileSet(), tt.file, src, 0); err != nil {
+				t.Errorf("edited %s does not parse: %v", tt.file, err)
+			}
+		})
+	}
+}
+
+func TestComposedVariant(t *testing.T) {
+	v, err := VariantByName("noargv+sticky-bounds")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !v.Workaround || !v.Injection || v.Catches != "deepstack" || v.MinMinor != 21 {
+		t.Errorf("expected a workaround and injection catching deepstack from Go 1.21, got %+v", v)
+	}
 }

@@ -9,7 +9,7 @@ import (
 	"github.com/cgohostlab/cgohostlab/lab/judge"
 )
 
-var verdictOrder = []judge.Verdict{judge.Pass, judge.KnownIssue, judge.NotReproduced, judge.Fail, judge.Error}
+var verdictOrder = []judge.Verdict{judge.Pass, judge.KnownIssue, judge.ExpectedFailure, judge.NotReproduced, judge.Fail, judge.Error}
 
 // Summary returns the one-line count of cells per verdict.
 func (r *Report) Summary() string {
@@ -66,6 +66,26 @@ func (r *Report) Markdown() string {
 				}
 			}
 			w("| [%s](%s) | %s | %s | %s |\n", k.ID, k.Link, k.Title, k.State, cells)
+		}
+	}
+
+	if len(r.Mutations) > 0 {
+		w("\n## Mutation table\n\nEach regression injection brings a bug back into the runtime; the scenario named must catch it.\n\n")
+		w("| injection | brings back | scenario | cell | caught |\n|---|---|---|---|---|\n")
+		for _, m := range r.Mutations {
+			caught := "caught"
+			if !m.Caught {
+				caught = "**missed** (" + m.Verdict + ")"
+			}
+			w("| %s | %s | %s | %s | %s |\n", m.Injection, orDash(m.Bug), m.Scenario, m.Cell, caught)
+		}
+	}
+
+	if bench := r.benchRows(); len(bench) > 0 {
+		w("\n## Callback cost\n\nNanoseconds per call from C into an empty Go function, from one run of each cell (callbackcost).\n\n")
+		w("| cell | go version | main thread ns/call | pthread ns/call |\n|---|---|---|---|\n")
+		for _, row := range bench {
+			w("%s\n", row)
 		}
 	}
 
@@ -139,6 +159,44 @@ func (r *Report) Markdown() string {
 		w("\nNone.\n")
 	}
 	return b.String()
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+// benchRows returns table rows for the cells with bench records; the
+// caller holds r.mu.
+func (r *Report) benchRows() []string {
+	var rows []string
+	for _, c := range r.Cells {
+		var mainNs, threadNs string
+		for _, rec := range c.Records {
+			if rec.Rec != "bench" {
+				continue
+			}
+			switch rec.Kind {
+			case "main":
+				mainNs = fmt.Sprintf("%.0f", rec.NsPerCall)
+			case "pthread":
+				threadNs = fmt.Sprintf("%.0f", rec.NsPerCall)
+			}
+		}
+		if mainNs == "" && threadNs == "" {
+			continue
+		}
+		version := ""
+		for _, tc := range r.Toolchains {
+			if tc.Name == c.Toolchain && tc.Image == c.Image {
+				version = tc.Version
+			}
+		}
+		rows = append(rows, fmt.Sprintf("| %s | %s | %s | %s |", c.Name, version, orDash(mainNs), orDash(threadNs)))
+	}
+	return rows
 }
 
 func boundsSummary(kbs []judge.KindBounds) string {

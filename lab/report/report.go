@@ -31,6 +31,7 @@ type Report struct {
 	Images      []Image      `json:"images"`
 	Variants    []Variant    `json:"variants"`
 	KnownIssues []KnownIssue `json:"known_issues"`
+	Mutations   []Mutation   `json:"mutations"`
 	Cells       []*Cell      `json:"cells"`
 
 	mu sync.Mutex
@@ -72,6 +73,17 @@ type KnownIssue struct {
 	NotSeenWhere []string `json:"not_reproduced,omitempty"`
 }
 
+// Mutation is one cell of a regression injection: whether the scenario
+// that must catch the injected bug did.
+type Mutation struct {
+	Injection string `json:"injection"`
+	Bug       string `json:"bug,omitempty"` // known issue id the injection brings back
+	Scenario  string `json:"scenario"`
+	Cell      string `json:"cell"`
+	Caught    bool   `json:"caught"`
+	Verdict   string `json:"verdict"`
+}
+
 // Cell is one judged cell.
 type Cell struct {
 	Name      string `json:"name"`
@@ -81,7 +93,10 @@ type Cell struct {
 	Scenario  string `json:"scenario"`
 
 	judge.Result
-	Expected string `json:"expected"` // "pass" or the known issue id
+	Expected string `json:"expected"` // "pass", a known issue id, or "fail (signature)"
+	// Injection is the regression injection in the cell's variant, if any.
+	Injection    string `json:"injection,omitempty"`
+	InjectionBug string `json:"injection_bug,omitempty"`
 
 	Command  []string       `json:"command,omitempty"`
 	Exit     *judge.Exit    `json:"exit,omitempty"`
@@ -171,6 +186,21 @@ func (r *Report) Finish(set *scenarios.Set) {
 			k.State = "not applicable"
 		}
 		r.KnownIssues = append(r.KnownIssues, k)
+	}
+
+	r.Mutations = nil
+	for _, c := range r.Cells {
+		if c.Injection == "" {
+			continue
+		}
+		r.Mutations = append(r.Mutations, Mutation{
+			Injection: c.Injection,
+			Bug:       c.InjectionBug,
+			Scenario:  c.Scenario,
+			Cell:      c.Name,
+			Caught:    c.Verdict == judge.KnownIssue || c.Verdict == judge.ExpectedFailure,
+			Verdict:   string(c.Verdict),
+		})
 	}
 }
 

@@ -84,9 +84,9 @@ uintptr_t lab_sp(void) {
 }
 
 /*
- * main_thread_bounds reads the main thread's stack from /proc/self/maps:
- * hi is the end of the mapping that holds sp, and lo is as far down as the
- * kernel lets that mapping grow: RLIMIT_STACK below hi, but not into the
+ * main_thread_bounds reads the main thread's stack from /proc/self/maps.
+ * hi is the end of the mapping that contains sp. lo is as far down as the
+ * kernel lets that mapping grow, RLIMIT_STACK below hi but not into the
  * mapping below it.
  * NOTE: the kernel also keeps a guard gap (stack_guard_gap, 1 MiB by
  * default) above the mapping below; lo ignores it, as glibc does.
@@ -140,7 +140,7 @@ void lab_true_bounds(struct lab_bounds *b) {
 	}
 
 	/*
-	 * Other threads: the C library's own answer. glibc's range includes the
+	 * Other threads: the C library's own bounds. glibc's range includes the
 	 * thread descriptor and static TLS at the top; musl's stops below them.
 	 */
 	err = pthread_getattr_np(pthread_self(), &attr);

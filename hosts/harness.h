@@ -22,7 +22,7 @@
 
 /*
  * Slots of the probe array that LabCall fills. The runtime overlay sets
- * bits in LAB_P_AVAIL for the slots its toolchain can fill; a slot whose
+ * bits in LAB_P_AVAIL for the slots its toolchain can fill. A slot whose
  * bit is clear is "not available" and is written as null, never as zero.
  */
 enum {
@@ -38,14 +38,14 @@ enum {
 	LAB_P_LEN
 };
 
-/* Where a thread's true stack bounds come from. */
+/* True stack bounds of a thread and their source. */
 struct lab_bounds {
 	uintptr_t lo;
 	uintptr_t hi;
 	const char *source; /* "buffer", "libc" or "maps" */
 };
 
-/* How a test thread gets its stack. */
+/* Stack of a test thread: size and who allocates it. */
 struct lab_thread_spec {
 	const char *kind;  /* name used in records, for example "pthread-256k" */
 	size_t stacksize;  /* 0: the C library's default */

@@ -2,9 +2,9 @@
  * stackswitch: a thread calls Go on its own stack, then from two stacks
  * the host allocated on the heap (as coroutine and fiber libraries do),
  * then on its own stack again, with a GC on g0 each time. The runtime
- * must notice that SP left the bounds it holds for the thread's M and
- * take new ones; a runtime that keeps the old bounds runs g0 on a stack
- * it does not know, and the probe's bounds no longer contain SP.
+ * must notice that SP left the bounds of the thread's M and take new ones.
+ * A runtime that keeps the old bounds runs g0 on a stack it does not
+ * know, and the probe's bounds no longer contain SP.
  */
 #include "harness.h"
 

@@ -3,7 +3,7 @@ package lab
 // TestMatrix runs the lab's matrix against the Docker engine that
 // DOCKER_HOST names: one subtest per cell, named
 // image/toolchain/variant/scenario. It fails, and does not skip, when no
-// engine answers.
+// engine responds.
 //
 // Selecting cells:
 //
@@ -121,7 +121,7 @@ func TestMatrix(t *testing.T) {
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 
 	// ctx ends on Ctrl-C, SIGTERM, or shortly before the -timeout
-	// deadline; the cleanup below then still removes this run's containers
+	// deadline. The cleanup below then still removes this run's containers
 	// and writes the report with the cells that finished.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	cancel := context.CancelFunc(func() {})

@@ -90,7 +90,7 @@ type Expectation struct {
 	Variant   string `json:"variant,omitempty"`
 	Outcome   string `json:"outcome"`
 	Issue     string `json:"issue,omitempty"`
-	// Signature is how an OutcomeFail failure shows.
+	// Signature is the failure that OutcomeFail expects.
 	Signature *Signature `json:"signature,omitempty"`
 	Reason    string     `json:"reason"`
 }
@@ -133,8 +133,8 @@ type KnownIssue struct {
 	Signature Signature `json:"signature"`
 }
 
-// Signature is how the lab recognizes a known issue in a cell's result.
-// Every field that is set must match.
+// Signature is the pattern by which the lab recognizes a known issue or an
+// expected failure in a cell's result. Every field that is set must match.
 type Signature struct {
 	// Signal is the signal that killed the host, for example "SIGSEGV".
 	Signal string `json:"signal,omitempty"`
@@ -326,7 +326,7 @@ func (e Expectation) validate(set *Set) error {
 	case e.Outcome != OutcomeKnownIssue && e.Issue != "":
 		return fmt.Errorf("issue: %q is set but outcome is %q: set outcome to %q", e.Issue, e.Outcome, OutcomeKnownIssue)
 	case e.Outcome == OutcomeFail && e.Signature == nil:
-		return errors.New("signature: missing: a fail outcome says how the failure shows")
+		return errors.New("signature: missing: a fail outcome needs the signal, stderr pattern or verdict of the failure it expects")
 	case e.Outcome != OutcomeFail && e.Signature != nil:
 		return fmt.Errorf("signature: set but outcome is %q: only a fail outcome has its own signature", e.Outcome)
 	}

@@ -33,10 +33,10 @@ import (
 const (
 	// mountedGOROOT is where a toolchain from the host is mounted.
 	mountedGOROOT = "/opt/cgohostlab/go"
-	cacheDir   = "/cache"
-	srcDir     = "/lab/src"
-	overlayDir = "/lab/overlay"
-	buildDir   = "/lab/build"
+	cacheDir      = "/cache"
+	srcDir        = "/lab/src"
+	overlayDir    = "/lab/overlay"
+	buildDir      = "/lab/build"
 )
 
 // killAfter is how long a host has to die after the SIGQUIT that ends its

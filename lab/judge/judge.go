@@ -8,16 +8,16 @@ import (
 	"github.com/cgohostlab/cgohostlab/scenarios"
 )
 
-// BoundsClass is how the g0 bounds the runtime held during a call relate
-// to the calling thread's true stack.
+// BoundsClass is the relation of the g0 bounds that the runtime held
+// during a call to the calling thread's true stack.
 type BoundsClass string
 
 // Bounds classes, from best to worst. Only the lower bound is judged for
-// safety: the runtime checks SP against both ends but grows the stack down
-// into [lo, SP), so a lower bound below the true stack lets Go run off the
-// stack's end, while a high bound above the stack top (which an SP-based
-// estimate of SP+1 KiB often is near a thread's entry) never lets it write
-// there. The excess of the high bound is reported as HiOver.
+// safety, because the runtime grows g0 down into [lo, SP). A lower bound
+// below the true stack lets Go run off the stack's end. A high bound above
+// the stack top never lets it write there, and an SP-based estimate of
+// SP+1 KiB is often above it near a thread's entry, so its excess is only
+// reported, as HiOver.
 const (
 	// Exact: the bounds are the true stack.
 	Exact BoundsClass = "exact"
@@ -96,7 +96,7 @@ type KindBounds struct {
 	UnsafeBy uint64      `json:"unsafe_by,omitempty"`
 	Size     uint64      `json:"size"`      // g0 size of the worst call
 	TrueSize uint64      `json:"true_size"` // true stack size of that call
-	Truth    string      `json:"truth"`     // where the true bounds came from
+	Truth    string      `json:"truth"`     // source of the true bounds: buffer, libc or maps
 }
 
 // SummarizeBounds returns one summary per thread kind, in the order the
@@ -168,18 +168,18 @@ func CheckBounds(out *Output) Check {
 	return c
 }
 
-// mleakSlack is how many Ms a phase may create beyond the C threads alive
-// at once in it: the runtime starts Ms of its own while the host runs
-// (for GC workers waking, sysmon, the template thread, spare Ms of the
-// scheduler), a handful on the toolchains measured so far.
+// mleakSlack is the number of Ms a phase may create beyond the C threads
+// alive at once in it. The runtime starts Ms of its own while the host
+// runs (sysmon, the template thread, spare Ms of the scheduler), and the
+// toolchains measured so far started fewer than 8.
 const mleakSlack = 8
 
 // CheckMLeak fails when Ms created or extra Ms in use grow with the number
 // of C threads that came and went. In each phase the host reports how
-// many threads came and went and how many were alive at once (peak); the
-// bound is peak + mleakSlack new Ms, and extra Ms in use must return to
-// their value before the phase. A leak of one M per thread exceeds the
-// bound by hundreds in the churn host.
+// many threads came and went and how many were alive at once (peak). A
+// phase may create peak + mleakSlack new Ms, and extra Ms in use must
+// return to their value before the phase. A leak of one M per thread
+// exceeds that bound by hundreds in the churn host.
 func CheckMLeak(out *Output) Check {
 	c := Check{Name: scenarios.CheckMLeak, Passed: true}
 	if len(out.Counters) < 2 {
@@ -250,7 +250,7 @@ func CheckMainCost(out *Output) Check {
 // maxThreadCostNs is the cost above which a callback from a pthread that
 // keeps its M counts as slow. Measured on a 2-core amd64 machine (Debian
 // bookworm, glibc 2.36): about 100 ns with Go 1.26.8, 750 ns with Go
-// 1.22.12 (which asks glibc for the bounds on every call), and 2,200 to
+// 1.22.12 (which calls pthread_getattr_np on every call), and 2,200 to
 // 2,800 ns with Go 1.19.8, which borrows and returns an extra M on every
 // call. The bound sits between the last two with a factor of about 2 on
 // either side.

@@ -66,9 +66,9 @@ func muslVariants() []VariantUse {
 }
 
 // Images lists the lab images. The bookworm images carry Debian's Go 1.19
-// (the baseline before C threads kept their Ms) and 1.21 to 1.23, the
-// trixie images Go 1.24 to 1.26, and the Go that runs the lab and a
-// downloaded Go 1.27 run where no Debian package gives that version.
+// (the baseline before C threads kept their Ms) and 1.21 to 1.23, and the
+// trixie images carry Go 1.24 to 1.26. The Go that runs the lab and a
+// downloaded Go 1.27 fill in where Debian packages no toolchain.
 var Images = []Image{
 	{
 		Image:      image.Image{Name: "glibc", Base: "bookworm", CC: "gcc", Libc: "glibc"},
@@ -102,7 +102,7 @@ var Images = []Image{
 	},
 }
 
-// ToolchainKind is where a toolchain comes from.
+// ToolchainKind is the source of a toolchain.
 type ToolchainKind string
 
 // Toolchain kinds.

@@ -1,23 +1,27 @@
 # The cgohostlab runner image: the lab in a container, driving the host's
 # Docker engine through its socket, for machines without Go.
 #
-# BASE must be a Debian-based image with Go 1.26 or later and gcc, for
-# example one made from Debian's golang-1.26-go package.
+# GO_IMAGE is any Debian-based image with Go 1.26 or later and gcc; the
+# default needs a registry. Without one, use the lab's own trixie image
+# (Debian's golang-1.26-go) and vendor the modules first:
 #
-#   docker build --build-arg BASE=IMAGE -t cgohostlab-runner .
+#   go mod vendor
+#   docker build --build-arg GO_IMAGE=cgohostlab-glibc-trixie:TAG -t cgohostlab-runner .
 #   docker run --rm -v /var/run/docker.sock:/var/run/docker.sock \
-#       -v "$PWD/report:/src/report" cgohostlab-runner
+#       -v "$PWD/report:/report" cgohostlab-runner -test.short
 #
-# NOTE: the lab bind-mounts the GOROOT of the Go that runs it into its
-# cell containers. From inside this container that path is not on the
-# engine's host, so the runner needs the lab to copy the toolchain into a
-# volume instead; until the lab does, this image does not run cells.
-ARG BASE
-FROM ${BASE}
+# Inside the container the lab copies the toolchains it would bind-mount
+# into volumes, because the engine cannot see the container's files.
+# Base images missing from the engine need mmdebstrap, which this image
+# does not have: run the lab once on the host, or set CGOHOSTLAB_REGISTRY.
+ARG GO_IMAGE=golang:1.26-bookworm
+FROM ${GO_IMAGE}
+ENV PATH=/usr/local/go/bin:/usr/lib/go-1.26/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+    GOTOOLCHAIN=local \
+    CGOHOSTLAB_REPORT_DIR=/report
 WORKDIR /src
-COPY go.mod go.sum ./
-RUN go mod download
 COPY . .
-RUN go test -c -o /usr/local/bin/cgohostlab.test ./lab
-ENV CGOHOSTLAB_REPORT_DIR=/src/report
-ENTRYPOINT ["/usr/local/bin/cgohostlab.test", "-test.v", "-test.short"]
+RUN if [ -d vendor ]; then export GOFLAGS=-mod=vendor; fi \
+ && go test -c -o /usr/local/bin/cgohostlab-lab.test ./lab \
+ && go build -o /usr/local/bin/cgohostlab ./cmd/cgohostlab
+ENTRYPOINT ["/usr/local/bin/cgohostlab-lab.test", "-test.run", "TestMatrix", "-test.timeout", "2h"]

@@ -138,9 +138,11 @@ type KnownIssue struct {
 type Signature struct {
 	// Signal is the signal that killed the host, for example "SIGSEGV".
 	Signal string `json:"signal,omitempty"`
-	// BeforeStart is true when the host must have died before main wrote
-	// its start record.
-	BeforeStart bool `json:"before_start,omitempty"`
+	// BeforeGo is true when the host must have died before any call into
+	// Go returned. (The runtime of a c-archive initializes on a thread of
+	// its own while main runs, so whether main wrote its start record
+	// first is a race.)
+	BeforeGo bool `json:"before_go,omitempty"`
 	// Stderr is a regular expression that the host's stderr must match.
 	Stderr string `json:"stderr,omitempty"`
 	// Verdict is a failed check: "bounds-unsafe", "mleak", "maincost"
@@ -355,8 +357,8 @@ func (ki *KnownIssue) validate() error {
 }
 
 func (sig *Signature) validate(field string) error {
-	if sig.Signal == "" && !sig.BeforeStart && sig.Stderr == "" && sig.Verdict == "" && len(sig.AnyOf) == 0 {
-		return fmt.Errorf("%s: empty: set signal, before_start, stderr, verdict or any_of", field)
+	if sig.Signal == "" && !sig.BeforeGo && sig.Stderr == "" && sig.Verdict == "" && len(sig.AnyOf) == 0 {
+		return fmt.Errorf("%s: empty: set signal, before_go, stderr, verdict or any_of", field)
 	}
 	if sig.Signal != "" && !slices.Contains(validSignals, sig.Signal) {
 		return fmt.Errorf("%s.signal: %q is invalid: allowed are %s", field, sig.Signal, strings.Join(validSignals, ", "))

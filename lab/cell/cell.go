@@ -126,6 +126,14 @@ func Start(ctx context.Context, e *engine.Engine, im matrix.Image, tag string, t
 			return nil, err
 		}
 		g.goroot = mountedGOROOT
+		if mustCopyGOROOT() {
+			vol, err := GOROOTVolume(ctx, e, tag, hostRoot)
+			if err != nil {
+				return nil, err
+			}
+			mounts = append(mounts, mount.Mount{Type: mount.TypeVolume, Source: vol, Target: mountedGOROOT, ReadOnly: true})
+			break
+		}
 		mounts = append(mounts, mount.Mount{Type: mount.TypeBind, Source: hostRoot, Target: mountedGOROOT, ReadOnly: true})
 	default:
 		return nil, fmt.Errorf("toolchain %s: unknown kind %q", tc.Name, tc.Kind)

@@ -91,10 +91,12 @@ func (b Base) Tag() string {
 	return "cgohostlab-base:" + b.Name + "-" + hex.EncodeToString(h.Sum(nil))[:12]
 }
 
-// Image is a lab image: a folder images/NAME with a Dockerfile built
-// FROM a base (passed as the build argument BASE).
+// Image is a lab image: a folder images/DIR with a Dockerfile built FROM
+// a base (passed as the build argument BASE). Images of one C library on
+// several Debian releases share a folder.
 type Image struct {
 	Name string
+	Dir  string // folder under images/
 	Base string // Base.Name
 	CC   string // C compiler of the image
 	Libc string // "glibc" or "musl"
@@ -320,7 +322,7 @@ func (im Image) Tag(baseTag string) (string, error) {
 // contextFiles returns the files of images/NAME, keyed by their path in
 // the build context.
 func (im Image) contextFiles() (map[string][]byte, error) {
-	dir := path.Join("images", im.Name)
+	dir := path.Join("images", im.Dir)
 	files := map[string][]byte{}
 	err := fs.WalkDir(cgohostlab.Sources, dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {

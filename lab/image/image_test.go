@@ -36,7 +36,7 @@ func TestBaseTagFollowsPackages(t *testing.T) {
 }
 
 func TestImageTagFollowsBase(t *testing.T) {
-	im := Image{Name: "glibc"}
+	im := Image{Name: "glibc", Dir: "glibc"}
 	t1, err := im.Tag("base:1")
 	if err != nil {
 		t.Fatal(err)

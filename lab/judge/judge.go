@@ -354,8 +354,8 @@ func Judge(sc *scenarios.Scenario, exp scenarios.Expectation, set *scenarios.Set
 		failed = append(failed, "hang")
 	case run.Exit.Code != 0:
 		problem = "host " + run.Exit.String()
-		if run.Output.Start == nil {
-			problem += " before main started"
+		if !run.Output.ReachedGo() {
+			problem += " before its first call into Go returned"
 		}
 		if line := FirstFatalLine(run.Stderr); line != "" {
 			problem += ": " + line
@@ -446,7 +446,7 @@ func SignatureMatches(sig scenarios.Signature, run Run, failed []string) bool {
 	if sig.Signal != "" && run.Exit.Signal != sig.Signal {
 		return false
 	}
-	if sig.BeforeStart && run.Output.Start != nil {
+	if sig.BeforeGo && run.Output.ReachedGo() {
 		return false
 	}
 	if sig.Stderr != "" {

@@ -139,7 +139,7 @@ func TestParseKeepsMalformedLines(t *testing.T) {
 
 func testSet() *scenarios.Set {
 	return &scenarios.Set{KnownIssues: []*scenarios.KnownIssue{
-		{ID: "go13492", Link: "https://example.test/13492", Title: "t", Signature: scenarios.Signature{Signal: "SIGSEGV", BeforeStart: true}},
+		{ID: "go13492", Link: "https://example.test/13492", Title: "t", Signature: scenarios.Signature{Signal: "SIGSEGV", BeforeGo: true}},
 		{ID: "go59294", Link: "https://example.test/59294", Title: "t", Signature: scenarios.Signature{Stderr: "morestack on g0"}},
 	}}
 }
@@ -155,8 +155,11 @@ func goodRun() Run {
 	}
 }
 
-func crashBeforeStart() Run {
-	return Run{Exit: Exit{Code: 139, Signal: "SIGSEGV"}, Output: &Output{}}
+// crashBeforeGo is a host that died before a call into Go returned. The
+// runtime of a c-archive starts on a thread of its own, so main may or
+// may not have written its start record by then.
+func crashBeforeGo() Run {
+	return Run{Exit: Exit{Code: 139, Signal: "SIGSEGV"}, Output: &Output{Start: &Record{Rec: "start"}}}
 }
 
 func TestJudgeVerdicts(t *testing.T) {
@@ -173,7 +176,8 @@ func TestJudgeVerdicts(t *testing.T) {
 		reason string
 	}{
 		{"pass", pass, goodRun(), Pass, "bounds passed"},
-		{"known issue reproduced", musl, crashBeforeStart(), KnownIssue, "go13492"},
+		{"known issue reproduced", musl, crashBeforeGo(), KnownIssue, "go13492"},
+		{"crash after go ran", musl, Run{Exit: Exit{Code: 139, Signal: "SIGSEGV"}, Output: &Output{Start: &Record{}, Calls: []Record{call("main", 0, 100, 0, 100, u(1))}}}, Fail, "signature did not match"},
 		{"known issue not reproduced", musl, goodRun(), NotReproduced, "fixed upstream, or the lab lost its detector"},
 		{"other failure where issue expected", musl, morestack, Fail, "signature did not match"},
 		{"unexpected crash names matching issue", pass, morestack, Fail, "matches the signature of go59294"},

@@ -115,6 +115,12 @@ func Parse(stdout []byte) *Output {
 	return out
 }
 
+// ReachedGo reports whether any call into Go returned: the host wrote a
+// call, counters or bench record.
+func (o *Output) ReachedGo() bool {
+	return len(o.Calls) > 0 || len(o.Counters) > 0 || len(o.Benches) > 0
+}
+
 // CountersAt returns the counters record of phase, or nil.
 func (o *Output) CountersAt(phase string) *Record {
 	for i := range o.Counters {

@@ -71,31 +71,31 @@ func muslVariants() []VariantUse {
 // downloaded Go 1.27 fill in where Debian packages no toolchain.
 var Images = []Image{
 	{
-		Image:      image.Image{Name: "glibc", Base: "bookworm", CC: "gcc", Libc: "glibc"},
+		Image:      image.Image{Name: "glibc", Dir: "glibc", Base: "bookworm", CC: "gcc", Libc: "glibc"},
 		Toolchains: []string{"go1.19", "go1.21", "go1.22", "go1.23", "host"},
 		Variants:   glibcVariants(),
 		Notes:      "Debian bookworm, glibc 2.36, gcc 12.",
 	},
 	{
-		Image:      image.Image{Name: "musl", Base: "bookworm", CC: "musl-gcc", Libc: "musl"},
+		Image:      image.Image{Name: "musl", Dir: "musl", Base: "bookworm", CC: "musl-gcc", Libc: "musl"},
 		Toolchains: []string{"go1.19", "go1.21", "go1.22", "go1.23", "host"},
 		Variants:   muslVariants(),
 		Notes:      "Debian bookworm's musl-tools (musl 1.2.3), hosts and libraries built with musl-gcc.",
 	},
 	{
-		Image:      image.Image{Name: "glibc-trixie", Base: "trixie", CC: "gcc", Libc: "glibc"},
+		Image:      image.Image{Name: "glibc-trixie", Dir: "glibc", Base: "trixie", CC: "gcc", Libc: "glibc"},
 		Toolchains: []string{"go1.24", "go1.25", "go1.26", "go1.27"},
 		Variants:   glibcVariants(),
 		Notes:      "Debian trixie, glibc 2.41.",
 	},
 	{
-		Image:      image.Image{Name: "musl-trixie", Base: "trixie", CC: "musl-gcc", Libc: "musl"},
+		Image:      image.Image{Name: "musl-trixie", Dir: "musl", Base: "trixie", CC: "musl-gcc", Libc: "musl"},
 		Toolchains: []string{"go1.24", "go1.25", "go1.26", "go1.27"},
 		Variants:   muslVariants(),
 		Notes:      "Debian trixie's musl-tools (musl 1.2.5).",
 	},
 	{
-		Image:      image.Image{Name: "glibc-bullseye", Base: "bullseye", CC: "gcc", Libc: "glibc"},
+		Image:      image.Image{Name: "glibc-bullseye", Dir: "glibc", Base: "bullseye", CC: "gcc", Libc: "glibc"},
 		Toolchains: []string{"host"},
 		Variants:   []VariantUse{{Variant: "stock"}},
 		Notes:      "Debian bullseye, glibc 2.31 (before 2.32 changed pthread_getattr_np's error paths).",

@@ -63,18 +63,8 @@ int main(void) {
 
 	lab_start("deepstack");
 	run_depths("main");
-	for (i = 0; i < NTHREADS; i++) {
-		pthread_t t;
-		void *stack;
-		int err = lab_thread_start(&t, &threads[i], thread_body,
-		                           (void *)threads[i].kind, &stack);
-		if (err != 0)
-			lab_die("create thread", err);
-		err = pthread_join(t, NULL);
-		if (err != 0)
-			lab_die("join thread", err);
-		lab_thread_free_stack(stack, threads[i].stacksize);
-	}
+	for (i = 0; i < NTHREADS; i++)
+		lab_thread_run(&threads[i], thread_body, (void *)threads[i].kind);
 	lab_counters("end", NTHREADS, 1);
 	lab_end();
 	return 0;

@@ -295,6 +295,20 @@ out:
 	return err;
 }
 
+void lab_thread_run(const struct lab_thread_spec *spec, void *(*fn)(void *), void *arg) {
+	pthread_t t;
+	void *stack;
+	int err;
+
+	err = lab_thread_start(&t, spec, fn, arg, &stack);
+	if (err != 0)
+		lab_die("create thread", err);
+	err = pthread_join(t, NULL);
+	if (err != 0)
+		lab_die("join thread", err);
+	lab_thread_free_stack(stack, spec->stacksize);
+}
+
 void lab_thread_free_stack(void *stack, size_t size) {
 	if (stack != NULL)
 		munmap(stack, size);

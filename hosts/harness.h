@@ -98,6 +98,12 @@ void lab_at_depth(size_t depth, void (*fn)(void *), void *arg);
 int lab_thread_start(pthread_t *t, const struct lab_thread_spec *spec,
                      void *(*fn)(void *), void *arg, void **stack);
 
+/*
+ * Runs fn(arg) on a thread as spec describes and waits for it to end.
+ * Exits through lab_die when the thread cannot be created or joined.
+ */
+void lab_thread_run(const struct lab_thread_spec *spec, void *(*fn)(void *), void *arg);
+
 /* Releases a stack returned by lab_thread_start. */
 void lab_thread_free_stack(void *stack, size_t size);
 

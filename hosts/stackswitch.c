@@ -49,18 +49,10 @@ static void *thread_body(void *p) {
 
 int main(void) {
 	static const struct lab_thread_spec spec = {"pthread", 0, 0};
-	pthread_t t;
-	void *stack;
-	int err;
 
 	lab_start("stackswitch");
 	run("main", "main-heap-stack");
-	err = lab_thread_start(&t, &spec, thread_body, NULL, &stack);
-	if (err != 0)
-		lab_die("create thread", err);
-	err = pthread_join(t, NULL);
-	if (err != 0)
-		lab_die("join thread", err);
+	lab_thread_run(&spec, thread_body, NULL);
 	lab_counters("end", 1, 1);
 	lab_end();
 	return 0;

@@ -312,38 +312,35 @@ func (r Run) completed() bool {
 	return !r.Exit.TimedOut && r.Exit.Code == 0 && r.Output.End != nil
 }
 
+// checks are the scenario checks in the order they are reported. Bounds
+// are judged on every call a host recorded, even if it died later; the
+// others need a host that ran to its end.
+var checks = []struct {
+	name    string
+	symptom string // the signature verdict of a failure
+	applies func(Run) bool
+	run     func(*Output) Check
+}{
+	{scenarios.CheckBounds, "bounds-unsafe", func(r Run) bool { return len(r.Output.Calls) > 0 }, CheckBounds},
+	{scenarios.CheckMLeak, "mleak", Run.completed, CheckMLeak},
+	{scenarios.CheckThreadCost, "threadcost", Run.completed, CheckThreadCost},
+	{scenarios.CheckMainCost, "maincost", Run.completed, CheckMainCost},
+}
+
 // Judge decides the verdict of a run of scenario sc in a cell whose
 // expectation is exp.
 func Judge(sc *scenarios.Scenario, exp scenarios.Expectation, set *scenarios.Set, run Run) Result {
 	res := Result{Bounds: SummarizeBounds(run.Output.Calls)}
 	var failed []string
 
-	if sc.HasCheck(scenarios.CheckBounds) && len(run.Output.Calls) > 0 {
-		c := CheckBounds(run.Output)
-		res.Checks = append(res.Checks, c)
-		if !c.Passed {
-			failed = append(failed, "bounds-unsafe")
+	for _, ch := range checks {
+		if !sc.HasCheck(ch.name) || !ch.applies(run) {
+			continue
 		}
-	}
-	if sc.HasCheck(scenarios.CheckMLeak) && run.completed() {
-		c := CheckMLeak(run.Output)
+		c := ch.run(run.Output)
 		res.Checks = append(res.Checks, c)
 		if !c.Passed {
-			failed = append(failed, "mleak")
-		}
-	}
-	if sc.HasCheck(scenarios.CheckThreadCost) && run.completed() {
-		c := CheckThreadCost(run.Output)
-		res.Checks = append(res.Checks, c)
-		if !c.Passed {
-			failed = append(failed, "threadcost")
-		}
-	}
-	if sc.HasCheck(scenarios.CheckMainCost) && run.completed() {
-		c := CheckMainCost(run.Output)
-		res.Checks = append(res.Checks, c)
-		if !c.Passed {
-			failed = append(failed, "maincost")
+			failed = append(failed, ch.symptom)
 		}
 	}
 

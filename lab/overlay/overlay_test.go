@@ -131,6 +131,27 @@ func TestOverlayBuilds(t *testing.T) {
 			if err != nil {
 				t.Fatalf("build with overlay %s: %v", v.Name, err)
 			}
+			if v.Name != "stock" {
+				return
+			}
+
+			// Link every host against the stock library, as the images do.
+			hosts, err := filepath.Glob(filepath.Join("..", "..", "hosts", "*.c"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, h := range hosts {
+				if filepath.Base(h) == "harness.c" {
+					continue
+				}
+				bin := filepath.Join(dir, strings.TrimSuffix(filepath.Base(h), ".c"))
+				cc := exec.Command("gcc", "-std=c99", "-O1", "-Wall", "-Werror", "-pthread", "-I"+dir, "-o", bin,
+					h, filepath.Join("..", "..", "hosts", "harness.c"), filepath.Join(dir, "liblab.a"), "-lpthread")
+				out, err := cc.CombinedOutput()
+				if err != nil {
+					t.Errorf("%v\n%s\ncompile host %s: %v", cc.Args, out, h, err)
+				}
+			}
 		})
 	}
 }

@@ -148,9 +148,9 @@ func (r *Report) Markdown() string {
 			w("- check %s: passed=%v: %s\n", ch.Name, ch.Passed, ch.Detail)
 		}
 		if c.BuildLog != "" {
-			w("\nBuild log:\n\n```\n%s\n```\n", c.BuildLog)
+			w("\n<details><summary>build log</summary>\n\n```\n%s\n```\n\n</details>\n", c.BuildLog)
 		}
-		w("\nstderr (%d bytes):\n\n```\n%s\n```\n", len(c.Stderr), c.Stderr)
+		w("\n<details><summary>stderr (%d bytes)</summary>\n\n```\n%s\n```\n\n</details>\n", len(c.Stderr), c.Stderr)
 		if len(c.Malformed) > 0 {
 			w("\nstdout lines that were not records:\n\n```\n%s\n```\n", strings.Join(c.Malformed, "\n"))
 		}

@@ -126,7 +126,7 @@ func Start(ctx context.Context, e *engine.Engine, im matrix.Image, tag string, t
 			return nil, err
 		}
 		g.goroot = mountedGOROOT
-		if mustCopyGOROOT() {
+		if mustCopyGOROOT(ctx, e, tag, hostRoot) {
 			vol, err := GOROOTVolume(ctx, e, tag, hostRoot)
 			if err != nil {
 				return nil, err

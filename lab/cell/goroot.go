@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/api/types/mount"
@@ -21,12 +22,13 @@ import (
 // copiedMarker is written into a GOROOT volume once the copy is complete.
 const copiedMarker = ".cgohostlab-complete"
 
-// mustCopyGOROOT reports whether a GOROOT on the lab's machine must be
-// copied into a volume instead of bind-mounted: when the engine does not
-// share the lab's filesystem (DOCKER_HOST over tcp or ssh), when the lab
-// itself runs in a container (the runner image), or when
-// CGOHOSTLAB_COPY_GOROOT=1 asks for it.
-func mustCopyGOROOT() bool {
+// mustCopyGOROOT reports whether the toolchain at goroot on the lab's
+// machine must be copied into a volume instead of bind-mounted: when
+// CGOHOSTLAB_COPY_GOROOT=1 asks for it, when DOCKER_HOST names an engine
+// over tcp or ssh, and when a bind mount of goroot in a container of image
+// tag does not show the same VERSION file (the lab runs in a container,
+// like the runner image, or on another machine than the engine).
+func mustCopyGOROOT(ctx context.Context, e *engine.Engine, tag, goroot string) bool {
 	if os.Getenv("CGOHOSTLAB_COPY_GOROOT") == "1" {
 		return true
 	}
@@ -34,8 +36,50 @@ func mustCopyGOROOT() bool {
 	if strings.HasPrefix(host, "tcp://") || strings.HasPrefix(host, "ssh://") {
 		return true
 	}
-	_, err := os.Stat("/.dockerenv")
-	return err == nil
+	seenMu.Lock()
+	defer seenMu.Unlock()
+	sees, ok := seen[goroot]
+	if !ok {
+		sees = engineSeesPath(ctx, e, tag, goroot)
+		seen[goroot] = sees
+		e.Log.Info("toolchain path checked", "goroot", goroot, "bind mount works", sees)
+	}
+	return !sees
+}
+
+// seen caches engineSeesPath per GOROOT for the life of the process.
+var (
+	seenMu sync.Mutex
+	seen   = map[string]bool{}
+)
+
+// engineSeesPath reports whether the engine, bind-mounting dir into a
+// container, shows the same VERSION file as the lab's filesystem.
+func engineSeesPath(ctx context.Context, e *engine.Engine, tag, dir string) bool {
+	want, err := os.ReadFile(filepath.Join(dir, "VERSION"))
+	if err != nil {
+		return false
+	}
+	req := testcontainers.GenericContainerRequest{
+		ContainerRequest: testcontainers.ContainerRequest{
+			Image:  tag,
+			Cmd:    []string{"sleep", "infinity"},
+			Labels: e.Labels(engine.KindCell),
+			HostConfigModifier: func(hc *container.HostConfig) {
+				hc.Mounts = append(hc.Mounts, mount.Mount{Type: mount.TypeBind, Source: dir, Target: "/probe", ReadOnly: true})
+			},
+		},
+		Started: true,
+	}
+	c, err := testcontainers.GenericContainer(ctx, req)
+	if c != nil {
+		defer e.RemoveContainer(context.WithoutCancel(ctx), c.GetContainerID())
+	}
+	if err != nil {
+		return false
+	}
+	res, err := e.Exec(ctx, c.GetContainerID(), "/", nil, []string{"cat", "/probe/VERSION"})
+	return err == nil && res.ExitCode == 0 && string(res.Stdout) == string(want)
 }
 
 var unsafeVolumeChars = regexp.MustCompile(`[^a-zA-Z0-9_.-]+`)

@@ -16,6 +16,7 @@
 # does not have: run the lab once on the host, or set CGOHOSTLAB_REGISTRY.
 ARG GO_IMAGE=golang:1.26-bookworm
 FROM ${GO_IMAGE}
+LABEL org.cgohostlab=true org.cgohostlab.kind=image
 ENV PATH=/usr/local/go/bin:/usr/lib/go-1.26/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
     GOTOOLCHAIN=local \
     CGOHOSTLAB_REPORT_DIR=/report

@@ -271,7 +271,8 @@ func All(set *scenarios.Set) []Cell {
 // level i of the cell name (image, toolchain, variant, scenario). A
 // pattern of one element also selects a cell when it matches the whole
 // cell name or the id of the known issue expected in the cell, so
-// -run 'musl' and -run '13492' work.
+// -run 'musl' and -run '13492' work. A selected injection cell brings its
+// control cell along (see controlOf).
 func Select(set *scenarios.Set, f Filter) ([]Cell, error) {
 	if err := checkNames("image", f.Images, ImageNames()); err != nil {
 		return nil, err
@@ -290,17 +291,29 @@ func Select(set *scenarios.Set, f Filter) ([]Cell, error) {
 		return nil, err
 	}
 
+	all := All(set)
+	matched := map[Cell]bool{}
+	for _, c := range all {
+		if match == nil || match(c, set.Scenario(c.Scenario).Expected(c.Expect()).Issue) {
+			matched[c] = true
+		}
+	}
+	// A cell of an injection brings its control along: the same image,
+	// toolchain and scenario without the injection, so -run 59294 shows
+	// the bug reproduced and the stock runtime passing side by side.
+	for c := range matched {
+		if control, ok := controlOf(c); ok {
+			matched[control] = true
+		}
+	}
+
 	var cells []Cell
-	for _, c := range All(set) {
-		if !in(f.Images, c.Image) || !in(f.Toolchains, c.Toolchain) ||
+	for _, c := range all {
+		if !matched[c] || !in(f.Images, c.Image) || !in(f.Toolchains, c.Toolchain) ||
 			!in(f.Variants, c.Variant) || !in(f.Scenarios, c.Scenario) {
 			continue
 		}
-		sc := set.Scenario(c.Scenario)
-		if f.Short && !inSmoke(c, sc) {
-			continue
-		}
-		if match != nil && !match(c, sc.Expected(c.Expect()).Issue) {
+		if f.Short && !inSmoke(c, set.Scenario(c.Scenario)) {
 			continue
 		}
 		cells = append(cells, c)
@@ -312,6 +325,30 @@ func Select(set *scenarios.Set, f Filter) ([]Cell, error) {
 			strings.Join(VariantNames(), ", "), strings.Join(set.Names(), ", "))
 	}
 	return cells, nil
+}
+
+// controlOf returns the cell that differs from c only by lacking c's
+// injection: variant "stock" for "sticky-bounds", "noargv" for
+// "noargv+sticky-bounds".
+func controlOf(c Cell) (Cell, bool) {
+	var rest []string
+	found := false
+	for _, part := range strings.Split(c.Variant, "+") {
+		if v, err := overlay.VariantByName(part); err == nil && v.Injection {
+			found = true
+			continue
+		}
+		rest = append(rest, part)
+	}
+	if !found {
+		return Cell{}, false
+	}
+	control := c
+	control.Variant = "stock"
+	if len(rest) > 0 {
+		control.Variant = strings.Join(rest, "+")
+	}
+	return control, true
 }
 
 func inSmoke(c Cell, sc *scenarios.Scenario) bool {

@@ -112,13 +112,14 @@ type ToolchainKind string
 
 // Toolchain kinds.
 const (
-	// Host is the Go that runs the lab; its GOROOT is bind-mounted.
+	// Host is the Go that runs the lab. Its GOROOT is bind-mounted, or
+	// copied into a volume where the engine cannot see the lab's files.
 	Host ToolchainKind = "host"
 	// Debian is a golang-1.NN-go package installed in the image.
 	Debian ToolchainKind = "debian"
 	// Download is a release the go command fetches through GOTOOLCHAIN
 	// from the module proxy into the host's module cache; that GOROOT is
-	// bind-mounted.
+	// mounted as Host's is.
 	Download ToolchainKind = "download"
 )
 

@@ -24,7 +24,7 @@ const copiedMarker = ".cgohostlab-complete"
 
 // mustCopyGOROOT reports whether the toolchain at goroot on the lab's
 // machine must be copied into a volume instead of bind-mounted: when
-// CGOHOSTLAB_COPY_GOROOT=1 asks for it, when DOCKER_HOST names an engine
+// CGOHOSTLAB_COPY_GOROOT=1 is set, when DOCKER_HOST names an engine
 // over tcp or ssh, and when a bind mount of goroot in a container of image
 // tag does not show the same VERSION file (the lab runs in a container,
 // like the runner image, or on another machine than the engine).

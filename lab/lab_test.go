@@ -85,6 +85,25 @@ func rewriteRun() {
 	f.Value.Set("^TestMatrix$")
 }
 
+// currentFilter returns the cell filter that the flags, the environment
+// and -run set.
+func currentFilter() matrix.Filter {
+	return matrix.Filter{
+		Images:     splitList(*flagImages),
+		Toolchains: splitList(*flagToolchains),
+		Variants:   splitList(*flagVariants),
+		Scenarios:  splitList(*flagScenarios),
+		Pattern:    cellPattern,
+		Short:      testing.Short(),
+	}
+}
+
+// filterError adds to err where filters come from.
+func filterError(err error) error {
+	return fmt.Errorf("%w (filters come from -images, -toolchains, -variants and -scenarios after -args, "+
+		"the CGOHOSTLAB_IMAGES, CGOHOSTLAB_TOOLCHAINS, CGOHOSTLAB_VARIANTS and CGOHOSTLAB_SCENARIOS variables, and -run)", err)
+}
+
 func splitList(s string) []string {
 	var out []string
 	for _, v := range strings.Split(s, ",") {
@@ -136,18 +155,11 @@ func TestMatrix(t *testing.T) {
 		stopAll()
 		t.Fatal(err)
 	}
-	filter := matrix.Filter{
-		Images:     splitList(*flagImages),
-		Toolchains: splitList(*flagToolchains),
-		Variants:   splitList(*flagVariants),
-		Scenarios:  splitList(*flagScenarios),
-		Pattern:    cellPattern,
-		Short:      testing.Short(),
-	}
+	filter := currentFilter()
 	cells, err := matrix.Select(l.Set, filter)
 	if err != nil {
 		stopAll()
-		t.Fatal(err)
+		t.Fatal(filterError(err))
 	}
 	l.Report.Filter = describeFilter(filter)
 	l.Report.Short = filter.Short

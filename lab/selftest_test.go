@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -17,6 +18,18 @@ import (
 // the lab stops it at the scenario's timeout with SIGQUIT first, keeps
 // the Go traceback that SIGQUIT prints, and judges the cell a hang.
 func TestHostTimeout(t *testing.T) {
+	set, err := scenarios.Builtin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	filter := currentFilter()
+	if _, err := matrix.Select(set, filter); err != nil {
+		t.Skip("the cell filter is invalid, which TestMatrix reports")
+	}
+	if len(filter.Images) > 0 && !slices.Contains(filter.Images, "glibc") {
+		t.Skip("this test runs in the glibc image, which -images leaves out")
+	}
+
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
 	ctx := context.Background()
 	l, err := New(ctx, log)

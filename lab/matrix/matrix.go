@@ -321,7 +321,7 @@ func Select(set *scenarios.Set, f Filter) ([]Cell, error) {
 	}
 	if len(cells) == 0 {
 		return nil, fmt.Errorf("the filter selects no cell (pattern %q, short=%v): cell names are image/toolchain/variant/scenario "+
-			"with images %s; toolchains %s; variants %s; scenarios %s",
+			"with images %s; toolchains %s; variants %s; scenarios %s; a pattern may also be a known-issue id such as go59294",
 			f.Pattern, f.Short, strings.Join(ImageNames(), ", "), strings.Join(ToolchainNames(), ", "),
 			strings.Join(VariantNames(), ", "), strings.Join(set.Names(), ", "))
 	}

@@ -154,6 +154,21 @@ func Start(ctx context.Context, e *engine.Engine, im matrix.Image, tag string, t
 		"CGO_ENABLED=1",
 		"CC=" + im.CC,
 	}
+	mounts = append(mounts, mount.Mount{Type: mount.TypeVolume, Source: vol, Target: cacheDir})
+	c, err := startIdle(ctx, e, tag, mounts)
+	if err != nil {
+		return nil, fmt.Errorf("start container for %s/%s/%s from %s: %w", im.Name, tc.Name, v.Name, tag, err)
+	}
+	g.container = c
+	e.Log.Info("container started", "id", c.GetContainerID()[:12], "group", g.Name(), "image", tag)
+	return g, nil
+}
+
+// startIdle starts a cell container of image tag that runs
+// `sleep infinity` with mounts, like `docker run -d --label ... IMAGE
+// sleep infinity`, for commands run in it with Exec. On an error no
+// container is left.
+func startIdle(ctx context.Context, e *engine.Engine, tag string, mounts []mount.Mount) (testcontainers.Container, error) {
 	req := testcontainers.GenericContainerRequest{
 		ContainerRequest: testcontainers.ContainerRequest{
 			Image:  tag,
@@ -161,7 +176,6 @@ func Start(ctx context.Context, e *engine.Engine, im matrix.Image, tag string, t
 			Labels: e.Labels(engine.KindCell),
 			HostConfigModifier: func(hc *container.HostConfig) {
 				hc.Mounts = append(hc.Mounts, mounts...)
-				hc.Mounts = append(hc.Mounts, mount.Mount{Type: mount.TypeVolume, Source: vol, Target: cacheDir})
 			},
 		},
 		Started: true,
@@ -171,11 +185,9 @@ func Start(ctx context.Context, e *engine.Engine, im matrix.Image, tag string, t
 		if c != nil {
 			e.RemoveContainer(context.WithoutCancel(ctx), c.GetContainerID())
 		}
-		return nil, fmt.Errorf("start container for %s/%s/%s from %s: %w", im.Name, tc.Name, v.Name, tag, err)
+		return nil, err
 	}
-	g.container = c
-	e.Log.Info("container started", "id", c.GetContainerID()[:12], "group", g.Name(), "image", tag)
-	return g, nil
+	return c, nil
 }
 
 // Name returns "image/toolchain/variant".

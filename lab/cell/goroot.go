@@ -12,9 +12,7 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/api/types/mount"
-	"github.com/testcontainers/testcontainers-go"
 
 	"github.com/cgohostlab/cgohostlab/lab/engine"
 )
@@ -60,24 +58,11 @@ func engineSeesPath(ctx context.Context, e *engine.Engine, tag, dir string) bool
 	if err != nil {
 		return false
 	}
-	req := testcontainers.GenericContainerRequest{
-		ContainerRequest: testcontainers.ContainerRequest{
-			Image:  tag,
-			Cmd:    []string{"sleep", "infinity"},
-			Labels: e.Labels(engine.KindCell),
-			HostConfigModifier: func(hc *container.HostConfig) {
-				hc.Mounts = append(hc.Mounts, mount.Mount{Type: mount.TypeBind, Source: dir, Target: "/probe", ReadOnly: true})
-			},
-		},
-		Started: true,
-	}
-	c, err := testcontainers.GenericContainer(ctx, req)
-	if c != nil {
-		defer e.RemoveContainer(context.WithoutCancel(ctx), c.GetContainerID())
-	}
+	c, err := startIdle(ctx, e, tag, []mount.Mount{{Type: mount.TypeBind, Source: dir, Target: "/probe", ReadOnly: true}})
 	if err != nil {
 		return false
 	}
+	defer e.RemoveContainer(context.WithoutCancel(ctx), c.GetContainerID())
 	res, err := e.Exec(ctx, c.GetContainerID(), "/", nil, []string{"cat", "/probe/VERSION"})
 	return err == nil && res.ExitCode == 0 && string(res.Stdout) == string(want)
 }
@@ -99,24 +84,11 @@ func GOROOTVolume(ctx context.Context, e *engine.Engine, tag, goroot string) (st
 		return "", err
 	}
 
-	req := testcontainers.GenericContainerRequest{
-		ContainerRequest: testcontainers.ContainerRequest{
-			Image:  tag,
-			Cmd:    []string{"sleep", "infinity"},
-			Labels: e.Labels(engine.KindCell),
-			HostConfigModifier: func(hc *container.HostConfig) {
-				hc.Mounts = append(hc.Mounts, mount.Mount{Type: mount.TypeVolume, Source: vol, Target: "/goroot"})
-			},
-		},
-		Started: true,
-	}
-	c, err := testcontainers.GenericContainer(ctx, req)
-	if c != nil {
-		defer e.RemoveContainer(context.WithoutCancel(ctx), c.GetContainerID())
-	}
+	c, err := startIdle(ctx, e, tag, []mount.Mount{{Type: mount.TypeVolume, Source: vol, Target: "/goroot"}})
 	if err != nil {
 		return "", fmt.Errorf("start a container to fill volume %s: %w", vol, err)
 	}
+	defer e.RemoveContainer(context.WithoutCancel(ctx), c.GetContainerID())
 	res, err := e.Exec(ctx, c.GetContainerID(), "/", nil, []string{"test", "-e", "/goroot/" + copiedMarker})
 	if err != nil {
 		return "", err

@@ -44,6 +44,7 @@ var (
 	flagVariants   = flag.String("variants", os.Getenv("CGOHOSTLAB_VARIANTS"), "comma-separated runtime variants to run (default all)")
 	flagScenarios  = flag.String("scenarios", os.Getenv("CGOHOSTLAB_SCENARIOS"), "comma-separated scenarios to run (default all)")
 	flagReport     = flag.String("report", os.Getenv("CGOHOSTLAB_REPORT_DIR"), "report directory (default: report/ in the repository)")
+	flagShard      = flag.String("shard", os.Getenv("CGOHOSTLAB_SHARD"), "run only shard i of n, written i/n (default: all cells)")
 )
 
 // cellPattern is the part of -run that selects cells.
@@ -156,6 +157,12 @@ func TestMatrix(t *testing.T) {
 		t.Fatal(err)
 	}
 	filter := currentFilter()
+	shard, err := matrix.ParseShard(*flagShard)
+	if err != nil {
+		stopAll()
+		t.Fatalf("-shard or CGOHOSTLAB_SHARD: %v", err)
+	}
+	filter.Shard = shard
 	cells, err := matrix.Select(l.Set, filter)
 	if err != nil {
 		stopAll()
@@ -255,6 +262,9 @@ func describeFilter(f matrix.Filter) string {
 	add("scenarios", f.Scenarios)
 	if f.Pattern != "" {
 		parts = append(parts, "run="+f.Pattern)
+	}
+	if f.Shard.Count > 1 {
+		parts = append(parts, fmt.Sprintf("shard=%d/%d", f.Shard.Index, f.Shard.Count))
 	}
 	return strings.Join(parts, " ")
 }

@@ -234,6 +234,9 @@ type Filter struct {
 	Pattern string
 	// Short selects the smoke set.
 	Short bool
+	// Shard selects one deterministic slice of the cells; the zero value
+	// selects all.
+	Shard Shard
 }
 
 // All returns every cell of the matrix in order: images, toolchains,
@@ -318,6 +321,13 @@ func Select(set *scenarios.Set, f Filter) ([]Cell, error) {
 			continue
 		}
 		cells = append(cells, c)
+	}
+	if len(cells) > 0 {
+		cells = f.Shard.Select(cells)
+		if len(cells) == 0 {
+			// More shards than groups: this shard has nothing to do.
+			return nil, nil
+		}
 	}
 	if len(cells) == 0 {
 		return nil, fmt.Errorf("the filter selects no cell (pattern %q, short=%v): cell names are image/toolchain/variant/scenario "+

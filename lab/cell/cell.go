@@ -1,5 +1,5 @@
 // Package cell runs the cells of one (image, toolchain, variant) group in
-// one container: it starts the container, builds the Go library with the
+// one container. It starts the container, builds the Go library with the
 // variant's runtime overlay and every host with the image's C compiler,
 // and runs hosts under a timeout.
 package cell

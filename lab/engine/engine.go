@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"log/slog"
 	"os"
 	"slices"
@@ -230,35 +229,6 @@ func (e *Engine) Exec(ctx context.Context, containerID, dir string, env, cmd []s
 		case <-time.After(20 * time.Millisecond):
 		}
 	}
-}
-
-// CopyFS copies the files of fsys under root, keeping their paths, and the
-// extra files (path, content) into the container at dest, like `docker cp`.
-func (e *Engine) CopyFS(ctx context.Context, containerID, dest string, fsys fs.FS, root string, extra map[string][]byte) error {
-	var buf bytes.Buffer
-	tw := tar.NewWriter(&buf)
-	err := fs.WalkDir(fsys, root, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		data, err := fs.ReadFile(fsys, p)
-		if err != nil {
-			return err
-		}
-		return writeTarFile(tw, p, data)
-	})
-	if err != nil {
-		return fmt.Errorf("pack %s: %w", root, err)
-	}
-	for name, data := range extra {
-		if err := writeTarFile(tw, name, data); err != nil {
-			return err
-		}
-	}
-	if err := tw.Close(); err != nil {
-		return err
-	}
-	return e.CopyTar(ctx, containerID, dest, &buf)
 }
 
 // CopyFiles copies files (path relative to dest, content) into the

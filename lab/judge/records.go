@@ -121,16 +121,6 @@ func (o *Output) ReachedGo() bool {
 	return len(o.Calls) > 0 || len(o.Counters) > 0 || len(o.Benches) > 0
 }
 
-// CountersAt returns the counters record of phase, or nil.
-func (o *Output) CountersAt(phase string) *Record {
-	for i := range o.Counters {
-		if o.Counters[i].Phase == phase {
-			return &o.Counters[i]
-		}
-	}
-	return nil
-}
-
 // Exit is how a host process ended.
 type Exit struct {
 	Code     int    `json:"code"`

@@ -79,8 +79,8 @@ void lab_die(const char *msg, int err) {
 }
 
 uintptr_t lab_sp(void) {
-	volatile char here = 0;
-	return (uintptr_t)&here;
+	volatile char marker = 0;
+	return (uintptr_t)&marker;
 }
 
 /*

@@ -1,8 +1,8 @@
 /*
  * startup: the smallest host. main calls Go once and exits. It proves that
- * the Go runtime in the c-archive initializes before main in this image;
- * on musl it shows the crash in runtime start-up described by the lab's
- * known-issue catalogue.
+ * the Go runtime in the c-archive initializes in this image. On musl it
+ * shows the crash in runtime start-up that the known-issue catalogue
+ * describes.
  */
 #include "harness.h"
 

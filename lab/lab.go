@@ -86,6 +86,7 @@ func (l *Lab) OpenGroup(ctx context.Context, imageName, toolchainName, variantNa
 	if err != nil {
 		return nil, err
 	}
+
 	tag, err := l.Images.Image(ctx, im.Image)
 	if err != nil {
 		return nil, err
@@ -95,9 +96,11 @@ func (l *Lab) OpenGroup(ctx context.Context, imageName, toolchainName, variantNa
 		return nil, err
 	}
 	l.Report.AddVariant(report.Variant{Name: v.Name, Summary: v.Summary, Workaround: v.Workaround})
+
 	if err := g.Build(ctx, hosts); err != nil {
 		return g, fmt.Errorf("build %s: %w", g.Name(), err)
 	}
+
 	binaries := map[string]string{}
 	for h, b := range g.Binaries {
 		binaries[h] = b.Interpreter

@@ -55,7 +55,7 @@ type Engine struct {
 }
 
 // Connect returns a connection to the engine that DOCKER_HOST names (or the
-// default socket), or an error that says how to get one.
+// default socket), or an error that explains how to start one.
 func Connect(ctx context.Context, log *slog.Logger) (*Engine, error) {
 	// The lab has no registry to pull the Ryuk reaper image from; it labels
 	// what it creates and removes it itself.
@@ -74,8 +74,8 @@ func Connect(ctx context.Context, log *slog.Logger) (*Engine, error) {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	// The client reads DOCKER_HOST and the TLS variables itself, and only
-	// those: testcontainers would fall back to other sockets when the
-	// engine DOCKER_HOST names does not answer, and the lab must not test
+	// those. testcontainers would fall back to other sockets when the
+	// engine DOCKER_HOST names does not respond, and the lab must not test
 	// an engine the user did not name. Containers are created through
 	// testcontainers, which takes DOCKER_HOST first.
 	cli, err := client.New(client.FromEnv, client.WithAPIVersionNegotiation())

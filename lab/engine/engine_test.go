@@ -11,7 +11,7 @@ import (
 )
 
 // TestConnectNoEngine points DOCKER_HOST at a socket where nothing listens
-// and checks that the error names it and says how to get an engine.
+// and checks that the error names it and explains how to start an engine.
 func TestConnectNoEngine(t *testing.T) {
 	sock := "unix://" + filepath.Join(t.TempDir(), "docker.sock")
 	t.Setenv("DOCKER_HOST", sock)

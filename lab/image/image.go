@@ -102,7 +102,8 @@ type Image struct {
 	Libc string // "glibc" or "musl"
 }
 
-// Builder provides images, building each at most once per process.
+// Builder provides images. Within one process it builds each image at
+// most once, even when groups request it concurrently (sync.Once per image).
 type Builder struct {
 	Engine *engine.Engine
 	// Mirror is the Debian mirror for mmdebstrap.
@@ -228,8 +229,8 @@ func (b *Builder) pull(ctx context.Context, tag string) error {
 // ErrNoBootstrap is returned when a base is missing and cannot be made.
 var ErrNoBootstrap = errors.New("no way to get a base image")
 
-// MmdebstrapPath returns the mmdebstrap command, or an error that says how
-// to get one or the other way to a base image.
+// MmdebstrapPath returns the mmdebstrap command, or an error that names
+// both ways to get a base image: installing mmdebstrap or a registry.
 func (b *Builder) MmdebstrapPath(tag string) (string, error) {
 	if b.Mmdebstrap != "" {
 		return b.Mmdebstrap, nil
@@ -252,7 +253,7 @@ func (b *Builder) bootstrap(ctx context.Context, base Base, tag string) error {
 	if os.Geteuid() != 0 {
 		// NOTE: mmdebstrap can also run unprivileged in its unshare mode
 		// where user namespaces are allowed; the lab uses root mode only.
-		return fmt.Errorf("%w: mmdebstrap needs root in the lab's root mode: run the lab as root, or set CGOHOSTLAB_REGISTRY to a registry that holds %s", ErrNoBootstrap, tag)
+		return fmt.Errorf("%w: mmdebstrap requires root in the lab's root mode but the lab is not running as root: run it as root, or set CGOHOSTLAB_REGISTRY to a registry that holds %s", ErrNoBootstrap, tag)
 	}
 	args := []string{
 		"--variant=apt",

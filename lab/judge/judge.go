@@ -249,10 +249,10 @@ func CheckMainCost(out *Output) Check {
 
 // maxThreadCostNs is the cost above which a callback from a pthread that
 // keeps its M counts as slow. Measured on a 2-core amd64 machine (Debian
-// bookworm, glibc 2.36): about 100 ns with Go 1.26.8, 750 ns with Go
-// 1.22.12 (which calls pthread_getattr_np on every call), and 2,200 to
-// 2,800 ns with Go 1.19.8, which borrows and returns an extra M on every
-// call. The bound sits between the last two with a factor of about 2 on
+// bookworm, glibc 2.36), Go 1.26.8 takes about 100 ns. Go 1.22.12 takes
+// 750 to 1,300 ns because it calls pthread_getattr_np on every call. Go
+// 1.19.8 takes 2,200 to 2,800 ns because it borrows and returns an extra
+// M on every call. The bound sits between the last two with a factor of about 2 on
 // either side.
 const maxThreadCostNs = 1500
 

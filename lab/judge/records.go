@@ -121,7 +121,7 @@ func (o *Output) ReachedGo() bool {
 	return len(o.Calls) > 0 || len(o.Counters) > 0 || len(o.Benches) > 0
 }
 
-// Exit is how a host process ended.
+// Exit is the end of a host process: its status, signal or timeout.
 type Exit struct {
 	Code     int    `json:"code"`
 	Signal   string `json:"signal,omitempty"`
@@ -132,8 +132,9 @@ type Exit struct {
 const ExitTimedOut = 124
 
 // DecodeExit interprets the exit status of `timeout -s QUIT -k K T host`:
-// 124 when the time ran out, 128+N when the host died by signal N (or by
-// the SIGKILL that follows the SIGQUIT; pastDeadline tells the two apart).
+// 124 when the time ran out, and 128+N when the host died by signal N.
+// SIGKILL also follows the SIGQUIT of a timeout, so pastDeadline
+// distinguishes the two.
 func DecodeExit(code int, pastDeadline bool) Exit {
 	e := Exit{Code: code}
 	switch {

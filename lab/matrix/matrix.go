@@ -117,9 +117,9 @@ const (
 	Host ToolchainKind = "host"
 	// Debian is a golang-1.NN-go package installed in the image.
 	Debian ToolchainKind = "debian"
-	// Download is a release the go command fetches through GOTOOLCHAIN
-	// from the module proxy into the host's module cache; that GOROOT is
-	// mounted as Host's is.
+	// Download is a release that the go command fetches through
+	// GOTOOLCHAIN from the module proxy into the host's module cache. That
+	// GOROOT is mounted as Host's is.
 	Download ToolchainKind = "download"
 )
 
@@ -405,10 +405,10 @@ func in(list []string, v string) bool {
 	return len(list) == 0 || slices.Contains(list, v)
 }
 
-func checkNames(what string, got, valid []string) error {
+func checkNames(axis string, got, valid []string) error {
 	for _, g := range got {
 		if !slices.Contains(valid, g) {
-			return fmt.Errorf("unknown %s %q: valid %ss are %s", what, g, what, strings.Join(valid, ", "))
+			return fmt.Errorf("unknown %s %q: valid %ss are %s", axis, g, axis, strings.Join(valid, ", "))
 		}
 	}
 	return nil

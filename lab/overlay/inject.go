@@ -10,7 +10,7 @@ import (
 )
 
 // The regression injections. Each edit locates code in the toolchain's
-// runtime with go/parser and replaces it with text written here; it
+// runtime with go/parser and replaces it with text written here. It
 // returns ErrNotApplicable when the code is not there, so a toolchain of
 // another shape fails clearly instead of building something else.
 
@@ -25,9 +25,9 @@ func editNoCallbackUpdate(read ReadFunc) (map[string][]byte, string, error) {
 	}, "cgohostlab: callbacks do not update the g0 bounds")
 }
 
-// editNoGetStackBound removes, from callbackUpdateSystemStack, the if
-// statement that asks _cgo_getstackbound, which leaves the SP-based
-// estimate in place.
+// editNoGetStackBound disables the if statement in
+// callbackUpdateSystemStack that calls _cgo_getstackbound, which leaves
+// the SP-based estimate in place.
 func editNoGetStackBound(read ReadFunc) (map[string][]byte, string, error) {
 	return editFunc1(read, cgocallFile, "callbackUpdateSystemStack", func(n ast.Node) bool {
 		ifs, ok := n.(*ast.IfStmt)

@@ -2,9 +2,9 @@
 // `go build -overlay`: the runtime probe, added to package runtime, and the
 // edits of a runtime variant, applied to the toolchain's own sources.
 //
-// Nothing here holds Go's source. Every edit reads the file from the
+// Nothing here contains Go's source. Every edit reads the file from the
 // toolchain's GOROOT at build time, locates the code with go/parser and
-// replaces it with code written here, so one edit serves every toolchain
+// replaces it with code written here. So one edit serves every toolchain
 // whose code has the same shape, and fails clearly on one that does not.
 package overlay
 
@@ -365,9 +365,9 @@ func editNoArgv(read ReadFunc) (map[string][]byte, string, error) {
 	if err != nil {
 		return nil, "", fmt.Errorf("%w: %v", ErrNotApplicable, err)
 	}
-	// sysargs reads auxv after argv's and envp's terminating nils; an
-	// all-zero array is an empty argv, an empty envp and an empty auxv,
-	// after which Linux's sysargs reads /proc/self/auxv.
+	// sysargs reads auxv after the nils that end argv and envp. An
+	// all-zero array is an empty argv, envp and auxv, so Linux's sysargs
+	// then reads /proc/self/auxv.
 	const helper = `
 var cgohostlabEmptyArgv [4]uintptr
 

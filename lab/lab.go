@@ -6,7 +6,6 @@ package lab
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -29,6 +28,9 @@ type Lab struct {
 	Set    *scenarios.Set
 	Report *report.Report
 	Log    *slog.Logger
+
+	// abort ends the context that Watch returned.
+	abort context.CancelCauseFunc
 }
 
 // New connects to the engine, removes what dead runs left behind and
@@ -55,6 +57,27 @@ func New(ctx context.Context, log *slog.Logger) (*Lab, error) {
 	}, nil
 }
 
+// Watch returns a context that ends with ctx, and also when a failed
+// engine call turns out to have failed because the engine is gone: then
+// the run stops at once with that cause, instead of failing every cell
+// that is left one by one.
+func (l *Lab) Watch(ctx context.Context) context.Context {
+	ctx, l.abort = context.WithCancelCause(ctx)
+	return ctx
+}
+
+// checkEngine ends the watched context when err came with an engine that
+// no longer answers.
+func (l *Lab) checkEngine(ctx context.Context, err error) {
+	if err == nil || ctx.Err() != nil || l.abort == nil {
+		return
+	}
+	if gone := l.Engine.Ping(ctx); gone != nil {
+		l.Log.Error("stopping the run", "cause", gone)
+		l.abort(gone)
+	}
+}
+
 // Hosts returns the hosts that the scenarios of cells need, without
 // duplicates.
 func (l *Lab) Hosts(cells []matrix.Cell) []string {
@@ -74,6 +97,12 @@ func (l *Lab) Hosts(cells []matrix.Cell) []string {
 // the hosts in it. On a build failure it returns the group too, so its
 // build log reaches the report; the caller closes a non-nil group.
 func (l *Lab) OpenGroup(ctx context.Context, imageName, toolchainName, variantName string, hosts []string) (*cell.Group, error) {
+	g, err := l.openGroup(ctx, imageName, toolchainName, variantName, hosts)
+	l.checkEngine(ctx, err)
+	return g, err
+}
+
+func (l *Lab) openGroup(ctx context.Context, imageName, toolchainName, variantName string, hosts []string) (*cell.Group, error) {
 	im, err := matrix.ImageByName(imageName)
 	if err != nil {
 		return nil, err
@@ -144,7 +173,10 @@ func (l *Lab) ErrorCell(c matrix.Cell, err error, buildLog string) *report.Cell 
 	return rc
 }
 
-// RunCell runs the cell's host in g and judges the result.
+// RunCell runs the cell's host in g and judges the result. It returns
+// nil when the run ended (interrupted, past its deadline, or the engine
+// gone) before the cell had a result: the report lists such a cell as
+// unfinished.
 func (l *Lab) RunCell(ctx context.Context, g *cell.Group, c matrix.Cell) *report.Cell {
 	sc := l.Set.Scenario(c.Scenario)
 	exp := sc.Expected(c.Expect())
@@ -152,11 +184,12 @@ func (l *Lab) RunCell(ctx context.Context, g *cell.Group, c matrix.Cell) *report
 
 	res, err := g.Run(ctx, sc.Host, sc.Args, sc.Timeout.Duration)
 	if err != nil {
+		l.checkEngine(ctx, err)
+		if ctx.Err() != nil {
+			return nil
+		}
 		rc.Verdict = judge.Error
 		rc.Reason = fmt.Sprintf("run host %s: %v", sc.Host, err)
-		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-			rc.Reason += " (the run was interrupted or reached its deadline)"
-		}
 		return rc
 	}
 	out := judge.Parse(res.Stdout)

@@ -162,15 +162,21 @@ func TestMatrix(t *testing.T) {
 		stopAll()
 		t.Fatalf("-shard or CGOHOSTLAB_SHARD: %v", err)
 	}
-	filter.Shard = shard
-	cells, err := matrix.Select(l.Set, filter)
+	all, err := matrix.Select(l.Set, filter)
 	if err != nil {
 		stopAll()
 		t.Fatal(filterError(err))
 	}
+	cells := shard.Select(all)
 	l.Report.Filter = describeFilter(filter)
 	l.Report.Short = filter.Short
-	log.Info("matrix selected", "cells", len(cells), "filter", l.Report.Filter)
+	l.Report.Selection = cellNames(all)
+	l.Report.Planned = cellNames(cells)
+	if shard.Count > 1 {
+		l.Report.Shard = fmt.Sprintf("%d/%d", shard.Index, shard.Count)
+	}
+	log.Info("matrix selected", "cells", len(cells), "filter", l.Report.Filter, "shard", l.Report.Shard)
+	ctx = l.Watch(ctx)
 
 	// Whatever happens below, remove this run's containers and write the
 	// report.
@@ -227,6 +233,9 @@ func runGroup(ctx context.Context, t *testing.T, l *Lab, img, tc, v string, host
 	for _, c := range cells {
 		t.Run(c.Scenario, func(t *testing.T) {
 			rc := func() *report.Cell {
+				if ctx.Err() != nil {
+					return nil // the run ended before this cell had a result
+				}
 				if groupErr != nil {
 					log := ""
 					if g != nil {
@@ -236,6 +245,9 @@ func runGroup(ctx context.Context, t *testing.T, l *Lab, img, tc, v string, host
 				}
 				return l.RunCell(ctx, g, c)
 			}()
+			if rc == nil {
+				t.Skipf("unfinished: %v", context.Cause(ctx))
+			}
 			l.Report.Add(rc)
 			l.Log.Info("cell done", "cell", rc.Name, "verdict", rc.Verdict, "took", rc.Duration.Round(time.Millisecond))
 
@@ -263,10 +275,15 @@ func describeFilter(f matrix.Filter) string {
 	if f.Pattern != "" {
 		parts = append(parts, "run="+f.Pattern)
 	}
-	if f.Shard.Count > 1 {
-		parts = append(parts, fmt.Sprintf("shard=%d/%d", f.Shard.Index, f.Shard.Count))
-	}
 	return strings.Join(parts, " ")
+}
+
+func cellNames(cells []matrix.Cell) []string {
+	names := make([]string, len(cells))
+	for i, c := range cells {
+		names[i] = c.Name()
+	}
+	return names
 }
 
 func distinct(cells []matrix.Cell, key func(matrix.Cell) string) []string {

@@ -105,6 +105,18 @@ func (d debugLogger) Printf(format string, v ...any) {
 	d.log.Debug(strings.TrimSpace(fmt.Sprintf(format, v...)), "from", "testcontainers")
 }
 
+// Ping returns nil when the engine answers within 10 seconds, and else an
+// error that names the engine: the lab's test of whether a failed call
+// failed because the engine itself is gone.
+func (e *Engine) Ping(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if _, err := e.Client.Ping(ctx, client.PingOptions{}); err != nil {
+		return fmt.Errorf("the Docker engine at %s stopped answering: %w", e.Host, err)
+	}
+	return nil
+}
+
 // Labels returns the labels for a new object of kind.
 func (e *Engine) Labels(kind string) map[string]string {
 	l := map[string]string{LabelLab: "true", LabelKind: kind}

@@ -23,6 +23,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/moby/moby/api/types/build"
@@ -81,6 +82,15 @@ var Bases = []Base{
 	},
 }
 
+// Salts for the content hashes. A salt gives every base or lab image a
+// tag that the engine does not have, so the next request builds it anew
+// while the images of other runs stay where they are. The interruption
+// test uses them to reach the cold paths, and so can a cold timing.
+const (
+	BaseSaltEnv  = "CGOHOSTLAB_BASE_SALT"
+	ImageSaltEnv = "CGOHOSTLAB_IMAGE_SALT"
+)
+
 // Tag returns the base's content-addressed image reference.
 func (b Base) Tag() string {
 	h := sha256.New()
@@ -88,6 +98,9 @@ func (b Base) Tag() string {
 	slices.Sort(pkgs)
 	fmt.Fprintf(h, "recipe=%s\nsuite=%s\nextra=%s\npackages=%s\n", recipeVersion, b.Suite,
 		strings.Join(b.ExtraSuites, ","), strings.Join(pkgs, ","))
+	if salt := os.Getenv(BaseSaltEnv); salt != "" {
+		fmt.Fprintf(h, "salt=%s\n", salt)
+	}
 	return "cgohostlab-base:" + b.Name + "-" + hex.EncodeToString(h.Sum(nil))[:12]
 }
 
@@ -269,6 +282,10 @@ func (b *Builder) bootstrap(ctx context.Context, base Base, tag string) error {
 	b.Engine.Log.Info("bootstrap base image", "tag", tag, "cmd", mm+" "+strings.Join(args, " "))
 
 	cmd := exec.CommandContext(ctx, mm, args...)
+	// On cancellation mmdebstrap gets SIGTERM rather than SIGKILL, so it
+	// unmounts and removes its temporary root before it exits.
+	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
+	cmd.WaitDelay = time.Minute
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.StdoutPipe()
@@ -308,6 +325,9 @@ func (im Image) Tag(baseTag string) (string, error) {
 	}
 	h := sha256.New()
 	fmt.Fprintf(h, "base=%s\n", baseTag)
+	if salt := os.Getenv(ImageSaltEnv); salt != "" {
+		fmt.Fprintf(h, "salt=%s\n", salt)
+	}
 	names := make([]string, 0, len(files))
 	for n := range files {
 		names = append(names, n)

@@ -37,8 +37,20 @@ func (r *Report) Markdown() string {
 		w(" Smoke set (`-short`).")
 	}
 	w("\n\n**%s.**\n\n", r.Summary())
+	if r.Shard != "" {
+		w("Shard %s of the matrix: %d of its %d cells.\n\n", r.Shard, len(r.Planned), len(r.Selection))
+	}
+	if len(r.MergedFrom) > 0 {
+		w("Merged from %d shard reports: %s.\n\n", len(r.MergedFrom), strings.Join(r.MergedFrom, ", "))
+	}
 	if r.Interrupted != "" {
-		w("**The run was interrupted (%s); cells it did not finish are marked error.**\n\n", r.Interrupted)
+		w("**The run was interrupted: %s.**\n\n", r.Interrupted)
+	}
+	if len(r.Unfinished) > 0 {
+		w("**%d cells did not finish and have no verdict:** %s\n\n", len(r.Unfinished), strings.Join(r.Unfinished, ", "))
+	}
+	if len(r.Missing) > 0 {
+		w("**%d cells of the selection are missing from every shard report:** %s\n\n", len(r.Missing), strings.Join(r.Missing, ", "))
 	}
 
 	r.mu.Lock()

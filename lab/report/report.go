@@ -22,10 +22,24 @@ type Report struct {
 	Started  time.Time     `json:"started"`
 	Duration time.Duration `json:"duration_ns"`
 	Engine   string        `json:"engine"`
-	Filter   string        `json:"filter"`
-	Short    bool          `json:"short"`
-	// Interrupted is set when the run ended before every cell ran.
-	Interrupted string `json:"interrupted,omitempty"`
+	// Filter describes the selection without the shard; shards of one
+	// matrix share it.
+	Filter string `json:"filter"`
+	Short  bool   `json:"short"`
+	// Shard is "i/n" for one slice of a sharded matrix.
+	Shard string `json:"shard,omitempty"`
+	// Selection names every cell of the filter's matrix, all shards
+	// together; Planned names the cells of this run (its shard).
+	Selection []string `json:"selection,omitempty"`
+	Planned   []string `json:"planned,omitempty"`
+	// Interrupted is set when the run ended before every cell ran, and
+	// Unfinished names the planned cells that have no result.
+	Interrupted string   `json:"interrupted,omitempty"`
+	Unfinished  []string `json:"unfinished,omitempty"`
+	// MergedFrom names the shard reports of a merged report, and Missing
+	// the cells of the selection that no shard report holds.
+	MergedFrom []string `json:"merged_from,omitempty"`
+	Missing    []string `json:"missing,omitempty"`
 
 	Toolchains  []Toolchain  `json:"toolchains"`
 	Images      []Image      `json:"images"`
@@ -159,13 +173,32 @@ func (r *Report) AddVariant(v Variant) {
 	r.Variants = append(r.Variants, v)
 }
 
-// Finish sorts the cells and fills the known-issue section from them.
+// Finish sorts the cells, lists the planned cells without a result and
+// fills the known-issue and mutation sections from the cells.
 func (r *Report) Finish(set *scenarios.Set) {
+	var catalogue []KnownIssue
+	for _, ki := range set.KnownIssues {
+		catalogue = append(catalogue, KnownIssue{ID: ki.ID, Link: ki.Link, Title: ki.Title})
+	}
+	r.finish(catalogue)
+}
+
+func (r *Report) finish(catalogue []KnownIssue) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	sort.SliceStable(r.Cells, func(i, j int) bool { return r.Cells[i].Name < r.Cells[j].Name })
+	done := map[string]bool{}
+	for _, c := range r.Cells {
+		done[c.Name] = true
+	}
+	r.Unfinished = nil
+	for _, name := range r.Planned {
+		if !done[name] {
+			r.Unfinished = append(r.Unfinished, name)
+		}
+	}
 	r.KnownIssues = nil
-	for _, ki := range set.KnownIssues {
+	for _, ki := range catalogue {
 		k := KnownIssue{ID: ki.ID, Link: ki.Link, Title: ki.Title}
 		for _, c := range r.Cells {
 			if c.Expected != ki.ID {

@@ -52,7 +52,7 @@ var cellPattern string
 
 // topLevelTests are the tests of this package, which a -run pattern may
 // name as usual.
-var topLevelTests = []string{"TestMatrix", "TestHostTimeout"}
+var topLevelTests = []string{"TestMatrix", "TestHostTimeout", "TestShardsMergeToOneRun", "TestInterruptedRunsLeaveNothing", "TestEngineGoneMidRun"}
 
 var goTestName = regexp.MustCompile(`^\^?(Test|Benchmark|Fuzz|Example)`)
 

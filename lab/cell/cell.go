@@ -208,11 +208,11 @@ func (g *Group) Close(ctx context.Context) error {
 	id := g.ContainerID()
 	err := g.container.Terminate(ctx, testcontainers.StopTimeout(0))
 	if err != nil {
-		err = fmt.Errorf("remove container %s of %s: %w", id[:12], g.Name(), err)
+		return fmt.Errorf("remove container %s of %s: %w", id[:12], g.Name(), err)
 	}
 	g.Engine.Log.Info("container removed", "id", id[:12], "group", g.Name())
 	g.container = nil
-	return err
+	return nil
 }
 
 func (g *Group) exec(ctx context.Context, dir string, cmd ...string) (*engine.ExecResult, error) {

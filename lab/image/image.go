@@ -23,7 +23,6 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/moby/moby/api/types/build"
@@ -281,11 +280,13 @@ func (b *Builder) bootstrap(ctx context.Context, base Base, tag string) error {
 	start := time.Now()
 	b.Engine.Log.Info("bootstrap base image", "tag", tag, "cmd", mm+" "+strings.Join(args, " "))
 
+	scratch, err := newScratch()
+	if err != nil {
+		return err
+	}
+	defer scratch.remove(b.Engine.Log)
 	cmd := exec.CommandContext(ctx, mm, args...)
-	// On cancellation mmdebstrap gets SIGTERM rather than SIGKILL, so it
-	// unmounts and removes its temporary root before it exits.
-	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
-	cmd.WaitDelay = time.Minute
+	scratch.own(cmd)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.StdoutPipe()

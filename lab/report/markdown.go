@@ -20,6 +20,9 @@ func (r *Report) Summary() string {
 		total += n[v]
 		parts = append(parts, fmt.Sprintf("%d %s", n[v], v))
 	}
+	if len(r.Unfinished) > 0 {
+		parts = append(parts, fmt.Sprintf("%d unfinished", len(r.Unfinished)))
+	}
 	return fmt.Sprintf("%d cells: %s", total, strings.Join(parts, ", "))
 }
 

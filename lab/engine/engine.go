@@ -127,8 +127,16 @@ func (e *Engine) Labels(kind string) map[string]string {
 	return l
 }
 
+// ForeignAge is how old a cell container of another host must be before
+// Sweep removes it. The lab cannot see whether a process on another host
+// (another machine sharing a remote engine, or the runner container,
+// whose hostname is its container id) is alive, so it waits longer than
+// any run lasts.
+const ForeignAge = 6 * time.Hour
+
 // Sweep removes cell containers whose creating process on this host is
-// gone: what an interrupted or killed run left behind.
+// gone, and those of other hosts older than ForeignAge: what interrupted
+// or killed runs left behind.
 func (e *Engine) Sweep(ctx context.Context) error {
 	list, err := e.Client.ContainerList(ctx, client.ContainerListOptions{
 		All:     true,
@@ -143,6 +151,9 @@ func (e *Engine) Sweep(ctx context.Context) error {
 		host, pidText, _ := strings.Cut(owner, ":")
 		pid, _ := strconv.Atoi(pidText)
 		if host == hostname && pid > 0 && processAlive(pid) {
+			continue
+		}
+		if host != hostname && time.Since(time.Unix(c.Created, 0)) < ForeignAge {
 			continue
 		}
 		e.Log.Info("remove leftover lab container", "id", shortID(c.ID), "owner", owner)

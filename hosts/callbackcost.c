@@ -1,7 +1,8 @@
 /*
  * callbackcost: the cost of a call from C into an empty Go function, from
  * the main thread and from a pthread that stays alive (so from Go 1.21 on
- * it keeps its bound M). Each measurement doubles its call count until it
+ * it keeps its bound M, which the altstack record after its first call
+ * shows). Each measurement doubles its call count until it
  * runs for at least 200 ms, after 1,000 warm-up calls, and writes a bench
  * record with nanoseconds per call.
  */
@@ -29,6 +30,7 @@ static void measure(const char *kind) {
 static void *thread_body(void *p) {
 	(void)p;
 	lab_call("pthread", 0, 0);
+	lab_altstack("pthread");
 	measure("pthread");
 	return NULL;
 }
@@ -38,6 +40,7 @@ int main(void) {
 
 	lab_start("callbackcost");
 	lab_call("main", 0, 0);
+	lab_altstack("main");
 	measure("main");
 	lab_thread_run(&spec, thread_body, NULL);
 	lab_counters("end", 1, 1);

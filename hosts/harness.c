@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <signal.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -197,6 +198,15 @@ void lab_counters(const char *phase, int threads, int peak) {
 	         phase, threads, peak, probe_field(p, LAB_P_MS_CREATED, ms, sizeof ms),
 	         probe_field(p, LAB_P_EXTRA_FREE, ef, sizeof ef),
 	         probe_field(p, LAB_P_EXTRA_IN_USE, eu, sizeof eu), lab_os_threads());
+}
+
+void lab_altstack(const char *kind) {
+	stack_t ss;
+
+	if (sigaltstack(NULL, &ss) != 0)
+		lab_die("sigaltstack", errno);
+	lab_emit("{\"rec\":\"altstack\",\"kind\":\"%s\",\"enabled\":%s,\"size\":%lu}", kind,
+	         (ss.ss_flags & SS_DISABLE) ? "false" : "true", (unsigned long)ss.ss_size);
 }
 
 void lab_skip(const char *kind, size_t depth, const char *reason) {

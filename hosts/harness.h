@@ -81,6 +81,15 @@ void lab_call(const char *kind, size_t depth, int gc);
  */
 void lab_counters(const char *phase, int threads, int peak);
 
+/*
+ * Writes an altstack record: whether the calling thread has a signal stack
+ * installed, and its size. Called after a thread's first call into Go has
+ * returned, it tells whether the thread kept its M: the runtime installs
+ * its own signal stack when it gives a C thread an M, and removes it when
+ * it takes the M back (Go 1.20 and earlier, after every call).
+ */
+void lab_altstack(const char *kind);
+
 /* Writes a skip record: a planned call that the host did not make. */
 void lab_skip(const char *kind, size_t depth, const char *reason);
 

@@ -40,12 +40,12 @@ const (
 	// CheckMainCost fails a cell when callbacks from the main thread cost
 	// many times those from another thread.
 	CheckMainCost = "maincost"
-	// CheckThreadCost fails a cell when a callback from a pthread that
-	// stays alive costs more than a microsecond.
-	CheckThreadCost = "threadcost"
+	// CheckMKept fails a cell when a C thread gives its M back after a
+	// call into Go instead of keeping it until it exits.
+	CheckMKept = "mkept"
 )
 
-var validChecks = []string{CheckBounds, CheckMLeak, CheckMainCost, CheckThreadCost}
+var validChecks = []string{CheckBounds, CheckMLeak, CheckMainCost, CheckMKept}
 
 // Outcomes that an expectation may name.
 const (
@@ -63,7 +63,7 @@ var validOutcomes = []string{OutcomePass, OutcomeKnownIssue, OutcomeFail}
 var validSignals = []string{"SIGSEGV", "SIGBUS", "SIGABRT", "SIGILL", "SIGKILL", "SIGQUIT", "SIGTRAP"}
 
 // Verdict-based signatures: a check that failed.
-var validSignatureVerdicts = []string{"bounds-unsafe", "mleak", "maincost", "threadcost", "hang"}
+var validSignatureVerdicts = []string{"bounds-unsafe", "mleak", "maincost", "mkept", "hang"}
 
 var namePattern = regexp.MustCompile(`^[a-z][a-z0-9-]*$`)
 

@@ -78,7 +78,7 @@ func TestLoadMalformed(t *testing.T) {
 		{"missing timeout", `{"name":"x","summary":"s","host":"h","checks":[]}`, goodIssues,
 			"x.json: field timeout: missing or not positive"},
 		{"unknown check", `{"name":"x","summary":"s","host":"h","timeout":"1s","checks":["speed"]}`, goodIssues,
-			`x.json: field checks: unknown check "speed": allowed are bounds, mleak, maincost, threadcost`},
+			`x.json: field checks: unknown check "speed": allowed are bounds, mleak, maincost, mkept`},
 		{"name mismatch", `{"name":"y","summary":"s","host":"h","timeout":"1s","checks":[]}`, goodIssues,
 			`x.json: field name: "y" must match the file name "x"`},
 		{"bad name", `{"name":"X Y","summary":"s","host":"h","timeout":"1s","checks":[]}`, goodIssues,

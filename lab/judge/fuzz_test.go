@@ -19,7 +19,7 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte("{\"rec\":\"call\",\"g0_lo\":18446744073709551615,\"g0_hi\":0,\"true_lo\":5,\"true_hi\":1}\n"))
 	f.Add([]byte("\x00\xff\n\n{}\n"))
 
-	sc := &scenarios.Scenario{Name: "fuzz", Checks: []string{scenarios.CheckBounds, scenarios.CheckMLeak, scenarios.CheckMainCost, scenarios.CheckThreadCost}}
+	sc := &scenarios.Scenario{Name: "fuzz", Checks: []string{scenarios.CheckBounds, scenarios.CheckMLeak, scenarios.CheckMainCost, scenarios.CheckMKept}}
 	set := &scenarios.Set{}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		out := Parse(data)

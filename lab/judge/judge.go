@@ -247,27 +247,26 @@ func CheckMainCost(out *Output) Check {
 	return c
 }
 
-// maxThreadCostNs is the cost above which a callback from a pthread that
-// keeps its M counts as slow. Measured on a 2-core amd64 machine (Debian
-// bookworm, glibc 2.36), Go 1.26.8 takes about 100 ns. Go 1.22.12 takes
-// 750 to 1,300 ns because it calls pthread_getattr_np on every call. Go
-// 1.19.8 takes 2,200 to 2,800 ns because it borrows and returns an extra
-// M on every call. The bound sits between the last two with a factor of about 2 on
-// either side.
-const maxThreadCostNs = 1500
-
-// CheckThreadCost fails when a callback from a pthread costs more than
-// maxThreadCostNs.
-func CheckThreadCost(out *Output) Check {
-	c := Check{Name: scenarios.CheckThreadCost}
-	for _, b := range out.Benches {
-		if b.Kind == "pthread" {
-			c.Passed = b.NsPerCall <= maxThreadCostNs
-			c.Detail = fmt.Sprintf("pthread %.0f ns/call (bound %d)", b.NsPerCall, maxThreadCostNs)
-			return c
+// CheckMKept fails when a thread's signal stack is gone after its first
+// call into Go returned: the runtime took the thread's M back, so every
+// call borrows an M anew (Go 1.20 and earlier, golang/go#51676). The
+// check replaces a bound on nanoseconds per call, which a loaded machine
+// crosses.
+func CheckMKept(out *Output) Check {
+	c := Check{Name: scenarios.CheckMKept, Passed: len(out.AltStacks) > 0}
+	var parts []string
+	for _, r := range out.AltStacks {
+		if r.Enabled != nil && *r.Enabled {
+			parts = append(parts, fmt.Sprintf("%s kept its M (a %d-byte signal stack stays installed)", r.Kind, r.Size))
+			continue
 		}
+		c.Passed = false
+		parts = append(parts, fmt.Sprintf("%s gave its M back after the call (no signal stack installed)", r.Kind))
 	}
-	c.Detail = "no bench record for pthread"
+	if len(parts) == 0 {
+		parts = append(parts, "no altstack record")
+	}
+	c.Detail = strings.Join(parts, "; ")
 	return c
 }
 
@@ -323,7 +322,7 @@ var checks = []struct {
 }{
 	{scenarios.CheckBounds, "bounds-unsafe", func(r Run) bool { return len(r.Output.Calls) > 0 }, CheckBounds},
 	{scenarios.CheckMLeak, "mleak", Run.completed, CheckMLeak},
-	{scenarios.CheckThreadCost, "threadcost", Run.completed, CheckThreadCost},
+	{scenarios.CheckMKept, "mkept", Run.completed, CheckMKept},
 	{scenarios.CheckMainCost, "maincost", Run.completed, CheckMainCost},
 }
 

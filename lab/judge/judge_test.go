@@ -209,3 +209,24 @@ func TestJudgeUnsafeBoundsFail(t *testing.T) {
 		t.Errorf("expected the reason to give the excess, got %q", res.Reason)
 	}
 }
+
+func TestCheckMKept(t *testing.T) {
+	kept, gone := true, false
+	for _, tc := range []struct {
+		name   string
+		recs   []Record
+		passed bool
+		detail string
+	}{
+		{"kept", []Record{{Kind: "main", Enabled: &kept, Size: 32768}, {Kind: "pthread", Enabled: &kept, Size: 32768}}, true, "pthread kept its M (a 32768-byte signal stack"},
+		{"given back", []Record{{Kind: "main", Enabled: &kept, Size: 32768}, {Kind: "pthread", Enabled: &gone}}, false, "pthread gave its M back"},
+		{"no record", nil, false, "no altstack record"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := CheckMKept(&Output{AltStacks: tc.recs})
+			if c.Passed != tc.passed || !strings.Contains(c.Detail, tc.detail) {
+				t.Errorf("CheckMKept = %v %q, want %v and a detail with %q", c.Passed, c.Detail, tc.passed, tc.detail)
+			}
+		})
+	}
+}

@@ -51,6 +51,10 @@ type Record struct {
 	Iterations int     `json:"iterations,omitempty"`
 	NsPerCall  float64 `json:"ns_per_call,omitempty"`
 
+	// altstack
+	Enabled *bool  `json:"enabled,omitempty"`
+	Size    uint64 `json:"size,omitempty"`
+
 	// error
 	Msg   string `json:"msg,omitempty"`
 	Errno int    `json:"errno,omitempty"`
@@ -64,7 +68,9 @@ type Output struct {
 	Skips    []Record
 	Counters []Record
 	Benches  []Record
-	Errors   []Record
+	// AltStacks are the altstack records: whether a thread kept its M.
+	AltStacks []Record
+	Errors    []Record
 	// All holds every record in the order the host wrote them.
 	All []Record
 	// Malformed holds lines that are not records, for example a line cut
@@ -102,6 +108,8 @@ func Parse(stdout []byte) *Output {
 			out.Counters = append(out.Counters, r)
 		case "bench":
 			out.Benches = append(out.Benches, r)
+		case "altstack":
+			out.AltStacks = append(out.AltStacks, r)
 		case "error":
 			out.Errors = append(out.Errors, r)
 		default:

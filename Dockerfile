@@ -6,7 +6,8 @@
 # (Debian's golang-1.26-go) and vendor the modules first:
 #
 #   go mod vendor
-#   docker build --build-arg GO_IMAGE=cgohostlab-glibc-trixie:TAG -t cgohostlab-runner .
+#   docker build --build-arg GO_IMAGE=$(go run ./cmd/cgohostlab image glibc-trixie) \
+#       -t cgohostlab-runner .
 #   docker run --rm -v /var/run/docker.sock:/var/run/docker.sock \
 #       -v "$PWD/report:/report" cgohostlab-runner -test.short
 #

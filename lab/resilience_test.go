@@ -95,7 +95,7 @@ func startChild(t *testing.T, env []string, flags ...string) *child {
 }
 
 // waitFor waits until the child's output contains s, and fails the test
-// when the child ends first or a minute passes.
+// when the child ends first or 10 minutes pass.
 func (c *child) waitFor(t *testing.T, s string) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Minute)

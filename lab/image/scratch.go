@@ -18,11 +18,11 @@ import (
 // process group that mmdebstrap and its children run in.
 //
 // mmdebstrap cleans up after itself when it ends normally, and also when a
-// terminal's Ctrl-C reaches its whole process group; a signal to its main
-// process alone only makes that process wait for its worker. An
-// interrupted lab therefore signals the group, and whatever mmdebstrap
-// leaves (processes, mounts of /proc, /sys and /dev in the temporary root,
-// files) the lab removes itself.
+// terminal's Ctrl-C reaches its whole process group. A signal to its main
+// process alone only makes that process wait for its worker, so an
+// interrupted lab signals the group. Whatever mmdebstrap still leaves
+// (processes, mounts of /proc, /sys and /dev in the temporary root, files)
+// the lab removes itself.
 type scratch struct {
 	dir string
 	cmd *exec.Cmd

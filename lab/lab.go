@@ -80,13 +80,13 @@ func (l *Lab) checkEngine(ctx context.Context, err error) {
 
 // Hosts returns the hosts that the scenarios of cells need, without
 // duplicates.
-func (l *Lab) Hosts(cells []matrix.Cell) []string {
+func (l *Lab) Hosts(cells []matrix.Cell) []cell.Host {
 	seen := map[string]bool{}
-	var hosts []string
+	var hosts []cell.Host
 	for _, c := range cells {
-		h := l.Set.Scenario(c.Scenario).Host
-		if !seen[h] {
-			seen[h] = true
+		h := cell.HostFor(l.Set.Scenario(c.Scenario))
+		if !seen[h.Name] {
+			seen[h.Name] = true
 			hosts = append(hosts, h)
 		}
 	}
@@ -96,13 +96,13 @@ func (l *Lab) Hosts(cells []matrix.Cell) []string {
 // OpenGroup provides the image, starts the group's container and builds
 // the hosts in it. On a build failure it returns the group too, so its
 // build log reaches the report; the caller closes a non-nil group.
-func (l *Lab) OpenGroup(ctx context.Context, imageName, toolchainName, variantName string, hosts []string) (*cell.Group, error) {
+func (l *Lab) OpenGroup(ctx context.Context, imageName, toolchainName, variantName string, hosts []cell.Host) (*cell.Group, error) {
 	g, err := l.openGroup(ctx, imageName, toolchainName, variantName, hosts)
 	l.checkEngine(ctx, err)
 	return g, err
 }
 
-func (l *Lab) openGroup(ctx context.Context, imageName, toolchainName, variantName string, hosts []string) (*cell.Group, error) {
+func (l *Lab) openGroup(ctx context.Context, imageName, toolchainName, variantName string, hosts []cell.Host) (*cell.Group, error) {
 	im, err := matrix.ImageByName(imageName)
 	if err != nil {
 		return nil, err
@@ -182,14 +182,15 @@ func (l *Lab) RunCell(ctx context.Context, g *cell.Group, c matrix.Cell) *report
 	exp := sc.Expected(c.Expect())
 	rc := newCell(c, exp)
 
-	res, err := g.Run(ctx, sc.Host, sc.Args, sc.Timeout.Duration)
+	host := cell.HostFor(sc).Name
+	res, err := g.Run(ctx, host, sc.Args, sc.Env, sc.Timeout.Duration)
 	if err != nil {
 		l.checkEngine(ctx, err)
 		if ctx.Err() != nil {
 			return nil
 		}
 		rc.Verdict = judge.Error
-		rc.Reason = fmt.Sprintf("run host %s: %v", sc.Host, err)
+		rc.Reason = fmt.Sprintf("run host %s: %v", host, err)
 		return rc
 	}
 	out := judge.Parse(res.Stdout)

@@ -33,6 +33,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cgohostlab/cgohostlab/lab/cell"
 	"github.com/cgohostlab/cgohostlab/lab/judge"
 	"github.com/cgohostlab/cgohostlab/lab/matrix"
 	"github.com/cgohostlab/cgohostlab/lab/report"
@@ -121,15 +122,7 @@ func reportDir() string {
 	if *flagReport != "" {
 		return *flagReport
 	}
-	dir, _ := os.Getwd()
-	for d := dir; ; d = filepath.Dir(d) {
-		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
-			return filepath.Join(d, "report")
-		}
-		if filepath.Dir(d) == d {
-			return filepath.Join(dir, "report")
-		}
-	}
+	return filepath.Join(moduleRoot(), "report")
 }
 
 // cleanupMargin is how long before the test binary's -timeout the lab
@@ -157,6 +150,10 @@ func TestMatrix(t *testing.T) {
 		t.Fatal(err)
 	}
 	filter := currentFilter()
+	if err := addScenarioDirs(l, &filter); err != nil {
+		stopAll()
+		t.Fatal(err)
+	}
 	shard, err := matrix.ParseShard(*flagShard)
 	if err != nil {
 		stopAll()
@@ -221,7 +218,7 @@ func TestMatrix(t *testing.T) {
 
 // runGroup runs the cells of one (image, toolchain, variant) in one
 // container.
-func runGroup(ctx context.Context, t *testing.T, l *Lab, img, tc, v string, hosts []string, cells []matrix.Cell) {
+func runGroup(ctx context.Context, t *testing.T, l *Lab, img, tc, v string, hosts []cell.Host, cells []matrix.Cell) {
 	g, groupErr := l.OpenGroup(ctx, img, tc, v, hosts)
 	if g != nil {
 		defer func() {

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cgohostlab/cgohostlab/lab/cell"
 	"github.com/cgohostlab/cgohostlab/lab/judge"
 	"github.com/cgohostlab/cgohostlab/lab/matrix"
 	"github.com/cgohostlab/cgohostlab/scenarios"
@@ -37,10 +38,11 @@ func TestHostTimeout(t *testing.T) {
 		t.Fatal(err)
 	}
 	sc := &scenarios.Scenario{
-		Name:    "selftest-hang",
-		Summary: "blocks in Go for ever",
-		Host:    "hang",
-		Timeout: scenarios.Duration{Duration: 3 * time.Second},
+		Name:      "selftest-hang",
+		Summary:   "blocks in Go for ever",
+		Host:      "hang",
+		Timeout:   scenarios.Duration{Duration: 3 * time.Second},
+		BuildMode: scenarios.BuildModeCArchive,
 	}
 	l.Set.Scenarios = append(l.Set.Scenarios, sc)
 	t.Cleanup(func() {
@@ -49,7 +51,7 @@ func TestHostTimeout(t *testing.T) {
 		}
 	})
 
-	g, err := l.OpenGroup(ctx, "glibc", "host", "stock", []string{"hang"})
+	g, err := l.OpenGroup(ctx, "glibc", "host", "stock", []cell.Host{cell.HostFor(sc)})
 	if g != nil {
 		defer g.Close(ctx)
 	}

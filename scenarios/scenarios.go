@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"path"
 	"regexp"
 	"slices"
@@ -69,15 +70,48 @@ var namePattern = regexp.MustCompile(`^[a-z][a-z0-9-]*$`)
 
 // Scenario is one scenario file.
 type Scenario struct {
-	Name    string        `json:"name"`
-	Summary string        `json:"summary"`
-	Host    string        `json:"host"`
-	Args    []string      `json:"args,omitempty"`
-	Timeout Duration      `json:"timeout"`
-	Smoke   bool          `json:"smoke"`
-	Checks  []string      `json:"checks"`
-	Expect  []Expectation `json:"expect,omitempty"`
+	Name    string `json:"name"`
+	Summary string `json:"summary"`
+	// Host is the C host in hosts/, without .c. A scenario folder has no
+	// host field: its host is the folder's .c files.
+	Host string   `json:"host,omitempty"`
+	Args []string `json:"args,omitempty"`
+	// Env holds environment variables set for the host's run.
+	Env     map[string]string `json:"env,omitempty"`
+	Timeout Duration          `json:"timeout"`
+	Smoke   bool              `json:"smoke"`
+	// BuildMode is the Go library's -buildmode: "c-archive" or
+	// "c-shared". Parse sets "c-archive" when the file leaves it out.
+	BuildMode string `json:"buildmode,omitempty"`
+	// Load is how the host reaches a c-shared library: "link" (named at
+	// link time, loaded by the program interpreter) or "dlopen" (opened
+	// at run time). Parse sets "link" when the file leaves it out.
+	Load   string        `json:"load,omitempty"`
+	Checks []string      `json:"checks"`
+	Expect []Expectation `json:"expect,omitempty"`
+	// KnownIssues are known issues that a scenario folder adds to the
+	// catalogue for its own expectations.
+	KnownIssues []*KnownIssue `json:"known_issues,omitempty"`
+
+	// Dir is the folder of a bring-your-own scenario, "" for a built-in
+	// one; Files holds that folder's files (see LoadDir).
+	Dir   string            `json:"-"`
+	Files map[string][]byte `json:"-"`
 }
+
+// Build modes and load methods that a scenario may name.
+const (
+	BuildModeCArchive = "c-archive"
+	BuildModeCShared  = "c-shared"
+	LoadLink          = "link"
+	LoadDlopen        = "dlopen"
+)
+
+var (
+	validBuildModes = []string{BuildModeCArchive, BuildModeCShared}
+	validLoads      = []string{LoadLink, LoadDlopen}
+	envNamePattern  = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+)
 
 // Expectation is the expected outcome of the cells it matches. An empty
 // Libc, Image, Toolchain or Variant matches every value. Variant matches
@@ -160,11 +194,11 @@ type Duration struct{ time.Duration }
 func (d *Duration) UnmarshalJSON(b []byte) error {
 	var s string
 	if err := json.Unmarshal(b, &s); err != nil {
-		return fmt.Errorf("want a duration string such as \"90s\", got %s", b)
+		return &DurationError{fmt.Sprintf("want a duration string such as \"90s\", got %s", b)}
 	}
 	v, err := time.ParseDuration(s)
 	if err != nil {
-		return fmt.Errorf("invalid duration %q: want a form such as \"90s\" or \"2m\"", s)
+		return &DurationError{fmt.Sprintf("invalid duration %q: want a form such as \"90s\" or \"2m\"", s)}
 	}
 	d.Duration = v
 	return nil
@@ -268,6 +302,9 @@ func Parse(file string, data []byte, set *Set) (*Scenario, error) {
 	if err := decodeStrict(data, &sc); err != nil {
 		return nil, fmt.Errorf("%s: %w", file, err)
 	}
+	if len(sc.KnownIssues) > 0 {
+		return nil, fmt.Errorf("%s: field known_issues: only a scenario folder may add known issues; add built-in ones to %s", file, knownIssuesFile)
+	}
 	if err := sc.validate(set); err != nil {
 		return nil, fmt.Errorf("%s: %w", file, err)
 	}
@@ -281,7 +318,7 @@ func decodeStrict(data []byte, v any) error {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		return fmt.Errorf("invalid JSON: %w", err)
+		return fmt.Errorf("invalid JSON: %w", explainDecodeError(data, v, err))
 	}
 	if dec.More() {
 		return errors.New("invalid JSON: extra data after the top-level value")
@@ -296,11 +333,22 @@ func (sc *Scenario) validate(set *Set) error {
 	if sc.Summary == "" {
 		return errors.New("field summary: missing: say in one sentence what the scenario proves")
 	}
-	if !namePattern.MatchString(sc.Host) {
+	switch {
+	case sc.Dir != "" && sc.Host != "":
+		return fmt.Errorf("field host: %q is not allowed in a scenario folder: the host is the folder's .c files", sc.Host)
+	case sc.Dir == "" && !namePattern.MatchString(sc.Host):
 		return fmt.Errorf("field host: %q is invalid: name a C host in hosts/ without the .c suffix", sc.Host)
 	}
 	if sc.Timeout.Duration <= 0 {
 		return errors.New("field timeout: missing or not positive: give a duration such as \"90s\"")
+	}
+	if err := sc.validateLibrary(); err != nil {
+		return err
+	}
+	for _, k := range slices.Sorted(maps.Keys(sc.Env)) {
+		if !envNamePattern.MatchString(k) {
+			return fmt.Errorf("field env: variable name %q is invalid: use letters, digits and underscores, not starting with a digit", k)
+		}
 	}
 	for _, c := range sc.Checks {
 		if !slices.Contains(validChecks, c) {
@@ -311,6 +359,26 @@ func (sc *Scenario) validate(set *Set) error {
 		if err := e.validate(set); err != nil {
 			return fmt.Errorf("field expect[%d]: %w", i, err)
 		}
+	}
+	return nil
+}
+
+// validateLibrary checks buildmode and load and fills in their defaults.
+func (sc *Scenario) validateLibrary() error {
+	if sc.BuildMode == "" {
+		sc.BuildMode = BuildModeCArchive
+	}
+	if sc.Load == "" {
+		sc.Load = LoadLink
+	}
+	if !slices.Contains(validBuildModes, sc.BuildMode) {
+		return fmt.Errorf("field buildmode: %q is invalid: allowed are %s", sc.BuildMode, strings.Join(validBuildModes, ", "))
+	}
+	if !slices.Contains(validLoads, sc.Load) {
+		return fmt.Errorf("field load: %q is invalid: allowed are %s", sc.Load, strings.Join(validLoads, ", "))
+	}
+	if sc.Load == LoadDlopen && sc.BuildMode != BuildModeCShared {
+		return fmt.Errorf("field load: %q needs buildmode %q, got %q", LoadDlopen, BuildModeCShared, sc.BuildMode)
 	}
 	return nil
 }
@@ -333,7 +401,7 @@ func (e Expectation) validate(set *Set) error {
 		return fmt.Errorf("signature: set but outcome is %q: only a fail outcome has its own signature", e.Outcome)
 	}
 	if e.Issue != "" && set != nil && set.KnownIssue(e.Issue) == nil {
-		return fmt.Errorf("issue: %q is not in known-issues.json", e.Issue)
+		return fmt.Errorf("issue: %q is not in known-issues.json (or, in a scenario folder, in its known_issues)", e.Issue)
 	}
 	if e.Signature != nil {
 		if err := e.Signature.validate("signature"); err != nil {

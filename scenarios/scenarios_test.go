@@ -74,7 +74,7 @@ func TestLoadMalformed(t *testing.T) {
 		{"unknown field", `{"name":"x","summary":"s","host":"h","timeout":"1s","checks":[],"colour":1}`, goodIssues,
 			`x.json: invalid JSON: json: unknown field "colour"`},
 		{"bad timeout", `{"name":"x","summary":"s","host":"h","timeout":"soon","checks":[]}`, goodIssues,
-			`x.json: invalid JSON: invalid duration "soon"`},
+			`x.json: invalid JSON: field timeout: invalid duration "soon"`},
 		{"missing timeout", `{"name":"x","summary":"s","host":"h","checks":[]}`, goodIssues,
 			"x.json: field timeout: missing or not positive"},
 		{"unknown check", `{"name":"x","summary":"s","host":"h","timeout":"1s","checks":["speed"]}`, goodIssues,

@@ -9,11 +9,13 @@ import (
 	"context"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"os/exec"
 	"path"
 	"regexp"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -249,9 +251,9 @@ func (g *Group) readGOROOT(ctx context.Context) overlay.ReadFunc {
 
 var interpreterLine = regexp.MustCompile(`Requesting program interpreter: ([^\]]+)\]`)
 
-// Build copies the sources into the container, builds the Go library with
-// the variant's overlay and compiles the named hosts.
-func (g *Group) Build(ctx context.Context, hosts []string) error {
+// Build copies the sources into the container, builds the Go libraries
+// that the hosts use with the variant's overlay, and compiles the hosts.
+func (g *Group) Build(ctx context.Context, hosts []Host) error {
 	start := time.Now()
 	res, err := g.step(ctx, "/", "go", "version")
 	if err != nil {
@@ -291,27 +293,8 @@ func (g *Group) Build(ctx context.Context, hosts []string) error {
 		return err
 	}
 
-	if _, err := g.step(ctx, srcDir+"/golibs/lab", "go", "build", "-tags", "cgohostlab",
-		"-buildmode=c-archive", "-overlay", overlayDir+"/overlay.json", "-o", buildDir+"/liblab.a", "."); err != nil {
-		return fmt.Errorf("build Go library: %w", err)
-	}
-
-	g.Binaries = map[string]Binary{}
-	for _, h := range hosts {
-		bin := buildDir + "/" + h
-		if _, err := g.step(ctx, srcDir+"/hosts", g.Image.CC, "-std=c99", "-O1", "-g", "-Wall", "-Werror",
-			"-pthread", "-I"+buildDir, "-o", bin, h+".c", "harness.c", buildDir+"/liblab.a", "-lpthread"); err != nil {
-			return fmt.Errorf("compile host %s: %w", h, err)
-		}
-		res, err := g.step(ctx, "/", "readelf", "-lW", bin)
-		if err != nil {
-			return err
-		}
-		interp := "static"
-		if m := interpreterLine.FindSubmatch(res.Stdout); m != nil {
-			interp = string(m[1])
-		}
-		g.Binaries[h] = Binary{Path: bin, Interpreter: interp}
+	if err := g.buildHosts(ctx, hosts, sources["lab/src/golibs/lab/probe.go"]); err != nil {
+		return err
 	}
 	g.Engine.Log.Info("group built", "group", g.Name(), "go", g.GoVersion, "libc", g.Libc, "took", time.Since(start).Round(time.Millisecond))
 	return nil
@@ -334,15 +317,26 @@ type RunResult struct {
 	Duration time.Duration
 }
 
-// Run runs host with args under `timeout`: SIGQUIT at the timeout so a Go
-// traceback reaches stderr, SIGKILL killAfter later. Core dumps are off.
-func (g *Group) Run(ctx context.Context, host string, args []string, timeout time.Duration) (*RunResult, error) {
+// Run runs host with args and the extra environment env under `timeout`:
+// SIGQUIT at the timeout so a Go traceback reaches stderr, SIGKILL
+// killAfter later. Core dumps are off.
+func (g *Group) Run(ctx context.Context, host string, args []string, env map[string]string, timeout time.Duration) (*RunResult, error) {
 	bin, ok := g.Binaries[host]
 	if !ok {
 		return nil, fmt.Errorf("host %s was not built in %s", host, g.Name())
 	}
-	cmd := append([]string{"sh", "-c", `ulimit -c 0 && exec timeout -s QUIT -k "$0" "$@"`,
-		strconv.Itoa(int(killAfter.Seconds())) + "s", strconv.Itoa(int(timeout.Seconds())) + "s", bin.Path}, args...)
+	var cmd []string
+	if len(env) > 0 {
+		// env(1) on the command line, so the report's command shows the
+		// scenario's variables.
+		cmd = []string{"env"}
+		for _, k := range slices.Sorted(maps.Keys(env)) {
+			cmd = append(cmd, k+"="+env[k])
+		}
+	}
+	cmd = append(cmd, "sh", "-c", `ulimit -c 0 && exec timeout -s QUIT -k "$0" "$@"`,
+		strconv.Itoa(int(killAfter.Seconds()))+"s", strconv.Itoa(int(timeout.Seconds()))+"s", bin.Path)
+	cmd = append(cmd, args...)
 	start := time.Now()
 	// The engine call gets a deadline past the host's own, so the host's
 	// timeout acts first and a stuck exec still ends.

@@ -1,7 +1,7 @@
 /*
  * cshared: the lab's Go library as a c-shared library, linked at load
- * time or opened with dlopen (the scenario file says which; the host is
- * the same). main calls Go first, so in the dlopen build the library is
+ * time or opened with dlopen, as the scenario file sets. The source is the
+ * same for both. main calls Go first, so in the dlopen build the library is
  * opened and its runtime starts on that call. Then pthreads with the
  * default stack, a 256 KiB stack and a host-allocated 1 MiB stack call Go
  * from their entry frame and from 40 KiB deep with a GC on g0, and 200

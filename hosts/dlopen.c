@@ -24,9 +24,10 @@
 static pthread_once_t open_once = PTHREAD_ONCE_INIT;
 static void (*library_lab_call)(int, uint64_t *);
 
-static void fail(const char *what) {
-	fprintf(stderr, "cgohostlab host: %s %s: %s\n", what, LAB_LIBRARY_PATH, dlerror());
-	lab_emit("{\"rec\":\"error\",\"msg\":\"%s failed\",\"errno\":0}", what);
+/* fail writes dlerror's message for operation on the library and exits 3. */
+static void fail(const char *operation) {
+	fprintf(stderr, "cgohostlab host: %s %s: %s\n", operation, LAB_LIBRARY_PATH, dlerror());
+	lab_emit("{\"rec\":\"error\",\"msg\":\"%s failed\",\"errno\":0}", operation);
 	exit(3);
 }
 

@@ -17,8 +17,8 @@ import (
 const (
 	// FolderFile is the scenario file of a scenario folder.
 	FolderFile = "scenario.json"
-	// GoPackageDir is the folder's subdirectory that holds the Go package
-	// that the lab builds as the host's library.
+	// GoPackageDir is the folder's subdirectory with the Go package that
+	// the lab builds as the host's library.
 	GoPackageDir = "golib"
 )
 
@@ -34,7 +34,7 @@ func (s *Set) LoadDir(dir string) (*Scenario, error) {
 		return nil, fmt.Errorf("scenario folder %s: %w", dir, err)
 	}
 	if !info.IsDir() {
-		return nil, fmt.Errorf("scenario folder %s: not a directory: name the folder that holds %s", dir, FolderFile)
+		return nil, fmt.Errorf("scenario folder %s: not a directory: name the folder that contains %s", dir, FolderFile)
 	}
 	sc, err := loadFolder(os.DirFS(abs), filepath.Clean(dir), s)
 	if err != nil {
@@ -52,7 +52,7 @@ func loadFolder(fsys fs.FS, dir string, set *Set) (*Scenario, error) {
 	file := filepath.Join(dir, FolderFile)
 	data, err := fs.ReadFile(fsys, FolderFile)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("scenario folder %s: %s not found: a scenario folder holds its scenario file, C host and Go package (see the README)", dir, FolderFile)
+		return nil, fmt.Errorf("scenario folder %s: %s not found: a scenario folder contains its scenario file, C host and Go package (see the README)", dir, FolderFile)
 	}
 	if err != nil {
 		return nil, err

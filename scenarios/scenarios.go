@@ -83,9 +83,9 @@ type Scenario struct {
 	// BuildMode is the Go library's -buildmode: "c-archive" or
 	// "c-shared". Parse sets "c-archive" when the file leaves it out.
 	BuildMode string `json:"buildmode,omitempty"`
-	// Load is how the host reaches a c-shared library: "link" (named at
-	// link time, loaded by the program interpreter) or "dlopen" (opened
-	// at run time). Parse sets "link" when the file leaves it out.
+	// Load is the host's way to reach a c-shared library: "link" (named
+	// at link time, loaded by the program interpreter) or "dlopen"
+	// (opened at run time). Parse sets "link" when the file leaves it out.
 	Load   string        `json:"load,omitempty"`
 	Checks []string      `json:"checks"`
 	Expect []Expectation `json:"expect,omitempty"`

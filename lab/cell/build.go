@@ -145,9 +145,9 @@ func (g *Group) buildLibrary(ctx context.Context, lib Library) error {
 }
 
 // compileHost compiles h with the harness. A c-archive is linked into
-// the binary; a c-shared library is named with -l and found at run time
-// through the binary's rpath; a dlopen host gets the library's path as
-// LAB_LIBRARY_PATH and no reference to it.
+// the binary. A c-shared library is named with -l and found at run time
+// through the binary's rpath. A dlopen host gets the library's path as
+// LAB_LIBRARY_PATH and no reference to the library.
 func (g *Group) compileHost(ctx context.Context, h Host) error {
 	lib := h.Library
 	bin := buildDir + "/" + h.Name

@@ -12,12 +12,14 @@ package lab
 //	go test ./lab -run 'musl/host/noargv' levels of the cell name, as -run does
 //	go test ./lab -run 13492              a known issue's cells
 //	go test ./lab -args -images=glibc -scenarios=churn
+//	go test ./lab -args -scenario-dir=scenarios/examples/workerpool
 //
 // A -run pattern whose first element does not name a top-level test is
 // taken as a cell pattern below TestMatrix (see matrix.Select). The
 // environment variables CGOHOSTLAB_IMAGES, CGOHOSTLAB_TOOLCHAINS,
 // CGOHOSTLAB_VARIANTS and CGOHOSTLAB_SCENARIOS do what the flags do, and
-// CGOHOSTLAB_REPORT_DIR sets the report directory.
+// CGOHOSTLAB_REPORT_DIR sets the report directory. -scenario-dir (or
+// CGOHOSTLAB_SCENARIO_DIR) adds bring-your-own scenario folders.
 
 import (
 	"context"

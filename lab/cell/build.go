@@ -144,14 +144,33 @@ func (g *Group) buildLibrary(ctx context.Context, lib Library) error {
 	return nil
 }
 
-// compileHost compiles h with the harness. A c-archive is linked into
-// the binary. A c-shared library is named with -l and found at run time
-// through the binary's rpath. A dlopen host gets the library's path as
-// LAB_LIBRARY_PATH and no reference to the library.
+// compileHost compiles h with the harness and records its binary.
 func (g *Group) compileHost(ctx context.Context, h Host) error {
-	lib := h.Library
 	bin := buildDir + "/" + h.Name
-	args := []string{g.Image.CC, "-std=c99", "-O1", "-g", "-Wall"}
+	if _, err := g.step(ctx, h.Dir, compileCommand(g.Image.CC, h, bin)...); err != nil {
+		return err
+	}
+
+	res, err := g.step(ctx, "/", "readelf", "-lW", bin)
+	if err != nil {
+		return err
+	}
+	interp := "static"
+	if m := interpreterLine.FindSubmatch(res.Stdout); m != nil {
+		interp = string(m[1])
+	}
+	g.Binaries[h.Name] = Binary{Path: bin, Interpreter: interp}
+	return nil
+}
+
+// compileCommand returns the command that compiles h into bin with the C
+// compiler cc. A c-archive is linked into the binary. A c-shared library
+// is named with -l and found at run time through the binary's rpath. A
+// dlopen host gets the library's path as LAB_LIBRARY_PATH and no
+// reference to the library.
+func compileCommand(cc string, h Host, bin string) []string {
+	lib := h.Library
+	args := []string{cc, "-std=c99", "-O1", "-g", "-Wall"}
 	if h.Werror {
 		args = append(args, "-Werror")
 	}
@@ -169,19 +188,5 @@ func (g *Group) compileHost(ctx context.Context, h Host) error {
 	default:
 		args = append(args, lib.path())
 	}
-	args = append(args, "-lpthread")
-	if _, err := g.step(ctx, h.Dir, args...); err != nil {
-		return err
-	}
-
-	res, err := g.step(ctx, "/", "readelf", "-lW", bin)
-	if err != nil {
-		return err
-	}
-	interp := "static"
-	if m := interpreterLine.FindSubmatch(res.Stdout); m != nil {
-		interp = string(m[1])
-	}
-	g.Binaries[h.Name] = Binary{Path: bin, Interpreter: interp}
-	return nil
+	return append(args, "-lpthread")
 }

@@ -35,7 +35,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cgohostlab/cgohostlab/lab/cell"
 	"github.com/cgohostlab/cgohostlab/lab/judge"
 	"github.com/cgohostlab/cgohostlab/lab/matrix"
 	"github.com/cgohostlab/cgohostlab/lab/report"
@@ -199,7 +198,6 @@ func TestMatrix(t *testing.T) {
 		log.Info("report written", "dir", dir, "summary", l.Report.Summary())
 	})
 
-	hosts := l.Hosts(cells)
 	for _, img := range distinct(cells, func(c matrix.Cell) string { return c.Image }) {
 		t.Run(img, func(t *testing.T) {
 			imgCells := filterCells(cells, func(c matrix.Cell) bool { return c.Image == img })
@@ -208,7 +206,7 @@ func TestMatrix(t *testing.T) {
 					tcCells := filterCells(imgCells, func(c matrix.Cell) bool { return c.Toolchain == tc })
 					for _, v := range distinct(tcCells, func(c matrix.Cell) string { return c.Variant }) {
 						t.Run(v, func(t *testing.T) {
-							runGroup(ctx, t, l, img, tc, v, hosts,
+							runGroup(ctx, t, l, img, tc, v,
 								filterCells(tcCells, func(c matrix.Cell) bool { return c.Variant == v }))
 						})
 					}
@@ -219,9 +217,9 @@ func TestMatrix(t *testing.T) {
 }
 
 // runGroup runs the cells of one (image, toolchain, variant) in one
-// container.
-func runGroup(ctx context.Context, t *testing.T, l *Lab, img, tc, v string, hosts []cell.Host, cells []matrix.Cell) {
-	g, groupErr := l.OpenGroup(ctx, img, tc, v, hosts)
+// container, which builds only the hosts and libraries of those cells.
+func runGroup(ctx context.Context, t *testing.T, l *Lab, img, tc, v string, cells []matrix.Cell) {
+	g, groupErr := l.OpenGroup(ctx, img, tc, v, l.Hosts(cells))
 	if g != nil {
 		defer func() {
 			if err := g.Close(context.WithoutCancel(ctx)); err != nil {

@@ -50,7 +50,7 @@ type Host struct {
 	Sources []string
 	Library Library
 	// Dlopen builds a host that opens the c-shared library with dlopen
-	// at run time (through hosts/dlopen.c) instead of linking it.
+	// at run time (through hosts/harness_dlopen.c) instead of linking it.
 	Dlopen bool
 	// Werror compiles with -Werror, as the lab's own hosts are.
 	Werror bool
@@ -182,7 +182,7 @@ func compileCommand(cc string, h Host, bin string) []string {
 	args = append(args, srcDir+"/hosts/harness.c")
 	switch {
 	case h.Dlopen:
-		args = append(args, srcDir+"/hosts/dlopen.c", "-ldl")
+		args = append(args, srcDir+"/hosts/harness_dlopen.c", "-ldl")
 	case lib.BuildMode == scenarios.BuildModeCShared:
 		args = append(args, "-L"+lib.dir(), "-llab", "-Wl,-rpath,"+lib.dir())
 	default:

@@ -71,9 +71,9 @@ func TestCompileCommandLinking(t *testing.T) {
 		{"c-archive", scenarios.Scenario{Host: "h", BuildMode: scenarios.BuildModeCArchive, Load: scenarios.LoadLink},
 			[]string{"-Werror", "/lab/build/lib/lab-c-archive/liblab.a"}, []string{"-llab", "-ldl"}},
 		{"c-shared linked", scenarios.Scenario{Host: "h", BuildMode: scenarios.BuildModeCShared, Load: scenarios.LoadLink},
-			[]string{"-llab", "-L/lab/build/lib/lab-c-shared", "-Wl,-rpath,/lab/build/lib/lab-c-shared"}, []string{"-ldl", "/lab/src/hosts/dlopen.c"}},
+			[]string{"-llab", "-L/lab/build/lib/lab-c-shared", "-Wl,-rpath,/lab/build/lib/lab-c-shared"}, []string{"-ldl", "/lab/src/hosts/harness_dlopen.c"}},
 		{"c-shared dlopen", scenarios.Scenario{Host: "h", BuildMode: scenarios.BuildModeCShared, Load: scenarios.LoadDlopen},
-			[]string{`-DLAB_LIBRARY_PATH="/lab/build/lib/lab-c-shared/liblab.so"`, "/lab/src/hosts/dlopen.c", "-ldl"}, []string{"-llab"}},
+			[]string{`-DLAB_LIBRARY_PATH="/lab/build/lib/lab-c-shared/liblab.so"`, "/lab/src/hosts/harness_dlopen.c", "-ldl"}, []string{"-llab"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

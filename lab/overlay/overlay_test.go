@@ -141,8 +141,8 @@ func TestOverlayBuilds(t *testing.T) {
 				t.Fatal(err)
 			}
 			for _, h := range hosts {
-				if filepath.Base(h) == "harness.c" {
-					continue
+				if strings.HasPrefix(filepath.Base(h), "harness") {
+					continue // the harness, not a host
 				}
 				bin := filepath.Join(dir, strings.TrimSuffix(filepath.Base(h), ".c"))
 				cc := exec.Command("gcc", "-std=c99", "-O1", "-Wall", "-Werror", "-pthread", "-I"+dir, "-o", bin,

@@ -241,8 +241,8 @@ func TestInterruptedRunsLeaveNothing(t *testing.T) {
 	phases := []struct {
 		name string
 		env  []string
-		at   string        // the child's log line that starts the phase
-		wait time.Duration // how long into the phase to interrupt
+		at   string                 // the child's log line that starts the phase
+		wait time.Duration          // how long into the phase to interrupt
 		tag  func() (string, error) // the image the phase must not leave behind
 	}{
 		{"base bootstrap", []string{image.BaseSaltEnv + "=" + salt}, `msg="bootstrap base image"`, 20 * time.Second,

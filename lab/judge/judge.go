@@ -324,6 +324,7 @@ var checks = []struct {
 	{scenarios.CheckMLeak, "mleak", Run.completed, CheckMLeak},
 	{scenarios.CheckMKept, "mkept", Run.completed, CheckMKept},
 	{scenarios.CheckMainCost, "maincost", Run.completed, CheckMainCost},
+	{scenarios.CheckPthreadKeys, "pthreadkeys", Run.completed, CheckPthreadKeys},
 }
 
 // Judge decides the verdict of a run of scenario sc in a cell whose
@@ -463,10 +464,10 @@ func SignatureMatches(sig scenarios.Signature, run Run, failed []string) bool {
 	return true
 }
 
-var fatalLine = regexp.MustCompile(`(?m)^(fatal error: .*|fatal: .*|panic: .*|runtime: .*|SIGSEGV: .*|signal .*)$`)
+var fatalLine = regexp.MustCompile(`(?m)^(fatal error: .*|fatal: .*|panic: .*|runtime: .*|SIGSEGV: .*|signal .*|cgohostlab host: .*)$`)
 
 // FirstFatalLine returns the first line of stderr that states a Go fatal
-// error, or "".
+// error or a failed check of the host, or "".
 func FirstFatalLine(stderr []byte) string {
 	return string(fatalLine.Find(stderr))
 }

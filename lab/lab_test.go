@@ -200,7 +200,6 @@ func TestMatrix(t *testing.T) {
 		log.Info("report written", "dir", dir, "summary", l.Report.Summary())
 	})
 
-	hosts := l.Hosts(cells)
 	for _, img := range distinct(cells, func(c matrix.Cell) string { return c.Image }) {
 		t.Run(img, func(t *testing.T) {
 			imgCells := filterCells(cells, func(c matrix.Cell) bool { return c.Image == img })
@@ -209,7 +208,7 @@ func TestMatrix(t *testing.T) {
 					tcCells := filterCells(imgCells, func(c matrix.Cell) bool { return c.Toolchain == tc })
 					for _, v := range distinct(tcCells, func(c matrix.Cell) string { return c.Variant }) {
 						t.Run(v, func(t *testing.T) {
-							runGroup(ctx, t, l, img, tc, v, hosts,
+							runGroup(ctx, t, l, img, tc, v,
 								filterCells(tcCells, func(c matrix.Cell) bool { return c.Variant == v }))
 						})
 					}
@@ -220,9 +219,9 @@ func TestMatrix(t *testing.T) {
 }
 
 // runGroup runs the cells of one (image, toolchain, variant) in one
-// container.
-func runGroup(ctx context.Context, t *testing.T, l *Lab, img, tc, v string, hosts []string, cells []matrix.Cell) {
-	g, groupErr := l.OpenGroup(ctx, img, tc, v, hosts)
+// container, which builds only the hosts of those cells.
+func runGroup(ctx context.Context, t *testing.T, l *Lab, img, tc, v string, cells []matrix.Cell) {
+	g, groupErr := l.OpenGroup(ctx, img, tc, v, l.Hosts(cells))
 	if g != nil {
 		defer func() {
 			if err := g.Close(context.WithoutCancel(ctx)); err != nil {

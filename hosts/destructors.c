@@ -1,14 +1,14 @@
 /*
- * destructors: Go called from C destructors. Two pthread keys of the
- * host, one created before the host's first call into Go and one after,
- * have destructors that call Go while their thread exits, so Go runs
- * after or before its own key destructor returned the thread's M (the C
- * library calls destructors in an order of its own, and again while any
- * value is set). Some threads call Go before they exit, others only from
- * the destructors. At process exit an atexit handler and a
- * __attribute__((destructor)) function call Go too; the destructor
- * function writes the end record, so a host that stops before it has no
- * end record.
+ * destructors: Go called from C destructors. The host has two pthread
+ * keys, one created before its first call into Go and one after, whose
+ * destructors call Go while their thread exits. The C library runs key
+ * destructors in an order of its own, and runs them again while any value
+ * is still set, so these calls may come before or after Go's own key
+ * destructor returned the thread's M. Some threads call Go before they
+ * exit, others only from the destructors. At process exit an atexit
+ * handler and a __attribute__((destructor)) function call Go too. The
+ * destructor function writes the end record, so a host that stops before
+ * it has none.
  */
 #include "harness.h"
 

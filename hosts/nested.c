@@ -1,8 +1,8 @@
 /*
  * nested: C -> Go -> C -> Go callbacks from a deep C frame. The main
  * thread and a pthread with a 1 MiB stack go 200 KiB deep in C and call
- * LabNest, which calls back into C; that C frame goes 16 KiB deeper and
- * calls Go (with a GC on g0) and then LabNest again, LEVELS times. Each
+ * LabNest, which calls back into C. That C frame goes 16 KiB deeper, calls
+ * Go (with a GC on g0) and then LabNest again, LEVELS times in all. Each
  * inner call runs below the frames of the callbacks that are still
  * active, on the same g0, so its bounds must cover a stack that the
  * outer callbacks already use.
@@ -24,7 +24,7 @@ static void inner(void *p) {
 	lab_call(n->kind, n->entry_sp - lab_sp(), 1);
 }
 
-/* Called by Go (LabNest) with the remaining nesting level. */
+/* Runs in C under LabNest with the number of levels still to nest. */
 static void nest_back(void *p, int level) {
 	struct nest *n = p;
 

@@ -1,8 +1,8 @@
 /*
- * userstack: threads on stacks that the host allocated itself
- * (pthread_attr_setstack) of 64 KiB and 256 KiB, beside a 64 KiB stack
- * that the C library allocated, call Go from their entry frame and from
- * 40 KiB deep with a GC on g0 each time. For a host-allocated stack the C
+ * userstack: threads on 64 KiB and 256 KiB stacks that the host allocated
+ * itself (pthread_attr_setstack) call Go from their entry frame and from
+ * 40 KiB deep, with a GC on g0 each time. A thread on a 64 KiB stack that
+ * the C library allocated does the same. For a host-allocated stack the C
  * library reports exactly the host's buffer, so the runtime's bounds can
  * be exact; at 40 KiB deep in 64 KiB less than the runtime's 32 KiB
  * estimate remains.
@@ -32,7 +32,7 @@ static void call_go(void *p) {
 	lab_call(a->kind, a->depth, 1);
 }
 
-/* Calls at each depth that leaves 8 KiB of the stack for the call. */
+/* Calls Go at each depth that leaves at least 8 KiB of the stack. */
 static void *body(void *p) {
 	const char *kind = p;
 	struct lab_bounds b;

@@ -10,8 +10,8 @@ import (
 // CheckPthreadKeys fails when the number of pthread keys in use in the
 // process changes between the host's keys records. The host counts them
 // after its first call into Go, while many C threads are bound to Ms and
-// after they exit, so a runtime that created a key per thread or per M
-// would show a growing count; musl allows only 128 keys in a process.
+// after they exit. A runtime that created a key per thread or per M would
+// show a growing count, and musl allows only 128 keys in a process.
 func CheckPthreadKeys(out *Output) Check {
 	c := Check{Name: scenarios.CheckPthreadKeys, Passed: true}
 	var phases []string
@@ -37,10 +37,10 @@ func CheckPthreadKeys(out *Output) Check {
 		c.Detail = fmt.Sprintf("need keys records from at least two phases, got %d", len(out.Keys))
 		return c
 	}
-	max := "unknown"
+	keysMax := "unknown"
 	if m := out.Keys[0].KeysMax; m != nil {
-		max = fmt.Sprint(*m)
+		keysMax = fmt.Sprint(*m)
 	}
-	c.Detail = fmt.Sprintf("pthread keys in use: %s (maximum %s)", strings.Join(phases, ", "), max)
+	c.Detail = fmt.Sprintf("pthread keys in use: %s (maximum %s)", strings.Join(phases, ", "), keysMax)
 	return c
 }

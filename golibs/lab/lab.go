@@ -174,8 +174,8 @@ func LabStartCPUProfile() C.int {
 }
 
 // LabStopCPUProfile stops the CPU profile, stores its size in bytes in
-// *size and returns its number of samples, or -1 when the profile does
-// not decode.
+// *size and returns the number of samples it counted, or -1 when the
+// profile does not decode.
 //
 //export LabStopCPUProfile
 func LabStopCPUProfile(size *C.int64_t) C.int64_t {
@@ -189,10 +189,11 @@ func LabStopCPUProfile(size *C.int64_t) C.int64_t {
 	return C.int64_t(n)
 }
 
-// countSamples counts the sample fields (field 2 of the Profile message in
-// pprof's profile.proto) of a gzipped profile, walking the protobuf wire
-// format without a protobuf package.
-func countSamples(gz []byte) (int, error) {
+// countSamples returns the sum of the first value (the sample count) of
+// every Sample in a gzipped pprof profile. It walks the protobuf wire
+// format of profile.proto (Profile.sample is field 2, Sample.value is
+// field 2) without a protobuf package.
+func countSamples(gz []byte) (int64, error) {
 	zr, err := gzip.NewReader(bytes.NewReader(gz))
 	if err != nil {
 		return 0, err
@@ -201,34 +202,64 @@ func countSamples(gz []byte) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	samples := 0
+	var total int64
+	err = walkFields(data, func(field uint64, varint uint64, sample []byte) error {
+		if field != 2 || sample == nil {
+			return nil
+		}
+		first := true
+		return walkFields(sample, func(field uint64, varint uint64, packed []byte) error {
+			if field != 2 || !first {
+				return nil
+			}
+			first = false
+			if packed != nil {
+				v, n := binary.Uvarint(packed)
+				if n <= 0 {
+					return errors.New("invalid packed sample value")
+				}
+				varint = v
+			}
+			total += int64(varint)
+			return nil
+		})
+	})
+	return total, err
+}
+
+// walkFields calls fn for each field of a protobuf message: with the value
+// of a varint field, or with the payload of a length-delimited one.
+func walkFields(data []byte, fn func(field, varint uint64, payload []byte) error) error {
 	for len(data) > 0 {
 		key, n := binary.Uvarint(data)
 		if n <= 0 {
-			return 0, errors.New("invalid field key")
+			return errors.New("invalid field key")
 		}
 		data = data[n:]
 		switch key & 7 {
 		case 0: // varint
-			_, n = binary.Uvarint(data)
+			v, n := binary.Uvarint(data)
 			if n <= 0 {
-				return 0, errors.New("invalid varint")
+				return errors.New("invalid varint")
 			}
 			data = data[n:]
+			if err := fn(key>>3, v, nil); err != nil {
+				return err
+			}
 		case 2: // length-delimited
 			l, n := binary.Uvarint(data)
 			if n <= 0 || uint64(len(data)-n) < l {
-				return 0, errors.New("invalid length")
+				return errors.New("invalid length")
+			}
+			if err := fn(key>>3, 0, data[n:n+int(l)]); err != nil {
+				return err
 			}
 			data = data[n+int(l):]
-			if key>>3 == 2 {
-				samples++
-			}
 		default:
-			return 0, fmt.Errorf("unexpected wire type %d", key&7)
+			return fmt.Errorf("unexpected wire type %d", key&7)
 		}
 	}
-	return samples, nil
+	return nil
 }
 
 func main() {}

@@ -402,3 +402,62 @@ void lab_run_on_stack(void *stack, size_t size, void (*fn)(void *), void *arg) {
 	user_stack_lo = saved_lo;
 	user_stack_hi = saved_hi;
 }
+
+long lab_thread_id(void) {
+	return lab_tid();
+}
+
+void lab_wait_exited(long tid) {
+	char path[64];
+	struct timespec pause = {0, 1000000};
+	int i;
+
+	snprintf(path, sizeof path, "/proc/self/task/%ld", tid);
+	for (i = 0; i < 10000; i++) {
+		if (access(path, F_OK) != 0)
+			return;
+		nanosleep(&pause, NULL);
+	}
+	lab_fail("thread %ld did not exit within 10 s", tid);
+}
+
+#define LAB_KEYS_PROBE 4096
+
+void lab_keys(const char *phase) {
+	static pthread_key_t keys[LAB_KEYS_PROBE];
+	long max = sysconf(_SC_THREAD_KEYS_MAX);
+	int free_keys = 0, i, err = 0;
+
+	while (free_keys < LAB_KEYS_PROBE && (err = pthread_key_create(&keys[free_keys], NULL)) == 0)
+		free_keys++;
+	if (err != EAGAIN)
+		lab_die("pthread_key_create while counting keys", err);
+	for (i = 0; i < free_keys; i++)
+		pthread_key_delete(keys[i]);
+	if (max < 0)
+		lab_die("sysconf(_SC_THREAD_KEYS_MAX) gives no limit", errno);
+	lab_emit("{\"rec\":\"keys\",\"phase\":\"%s\",\"keys_in_use\":%ld,\"keys_max\":%ld}",
+	         phase, max - free_keys, max);
+}
+
+void lab_note(const char *name, const char *fmt, ...) {
+	char detail[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(detail, sizeof detail, fmt, ap);
+	va_end(ap);
+	lab_emit("{\"rec\":\"note\",\"name\":\"%s\",\"detail\":\"%s\"}", name, detail);
+}
+
+void lab_fail(const char *fmt, ...) {
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "cgohostlab host: check failed: %s\n", msg);
+	lab_emit("{\"rec\":\"error\",\"msg\":\"check failed: %s\",\"errno\":0}", msg);
+	exit(1);
+}

@@ -44,9 +44,12 @@ const (
 	// CheckMKept fails a cell when a C thread gives its M back after a
 	// call into Go instead of keeping it until it exits.
 	CheckMKept = "mkept"
+	// CheckPthreadKeys fails a cell when the number of pthread keys in use
+	// in the process changes between the host's keys records.
+	CheckPthreadKeys = "pthreadkeys"
 )
 
-var validChecks = []string{CheckBounds, CheckMLeak, CheckMainCost, CheckMKept}
+var validChecks = []string{CheckBounds, CheckMLeak, CheckMainCost, CheckMKept, CheckPthreadKeys}
 
 // Outcomes that an expectation may name.
 const (
@@ -64,7 +67,7 @@ var validOutcomes = []string{OutcomePass, OutcomeKnownIssue, OutcomeFail}
 var validSignals = []string{"SIGSEGV", "SIGBUS", "SIGABRT", "SIGILL", "SIGKILL", "SIGQUIT", "SIGTRAP"}
 
 // Verdict-based signatures: a check that failed.
-var validSignatureVerdicts = []string{"bounds-unsafe", "mleak", "maincost", "mkept", "hang"}
+var validSignatureVerdicts = []string{"bounds-unsafe", "mleak", "maincost", "mkept", "pthreadkeys", "hang"}
 
 var namePattern = regexp.MustCompile(`^[a-z][a-z0-9-]*$`)
 

@@ -58,6 +58,15 @@ type Record struct {
 	// error
 	Msg   string `json:"msg,omitempty"`
 	Errno int    `json:"errno,omitempty"`
+
+	// keys: pthread keys in use in the whole process, and the C library's
+	// maximum (PTHREAD_KEYS_MAX)
+	KeysInUse *int64 `json:"keys_in_use,omitempty"`
+	KeysMax   *int64 `json:"keys_max,omitempty"`
+
+	// note: evidence for the report that no check reads
+	Name   string `json:"name,omitempty"`
+	Detail string `json:"detail,omitempty"`
 }
 
 // Output is a host's stdout, parsed.
@@ -71,6 +80,8 @@ type Output struct {
 	// AltStacks are the altstack records: whether a thread kept its M.
 	AltStacks []Record
 	Errors    []Record
+	Keys      []Record
+	Notes     []Record
 	// All holds every record in the order the host wrote them.
 	All []Record
 	// Malformed holds lines that are not records, for example a line cut
@@ -112,6 +123,10 @@ func Parse(stdout []byte) *Output {
 			out.AltStacks = append(out.AltStacks, r)
 		case "error":
 			out.Errors = append(out.Errors, r)
+		case "keys":
+			out.Keys = append(out.Keys, r)
+		case "note":
+			out.Notes = append(out.Notes, r)
 		default:
 			out.All = out.All[:len(out.All)-1]
 			out.Malformed = append(out.Malformed, string(line))

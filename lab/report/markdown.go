@@ -128,6 +128,8 @@ func (r *Report) Markdown() string {
 		}
 	}
 
+	w("%s", notesMarkdown(r.Cells))
+
 	w("\n## Images, toolchains and host binaries\n\n| image | C library | C compiler | tag |\n|---|---|---|---|\n")
 	for _, im := range r.Images {
 		w("| %s | %s | %s | `%s` |\n", im.Name, im.Libc, im.CC, im.Tag)

@@ -159,6 +159,9 @@ type Variant struct {
 	// MinMinor is the oldest Go 1.N whose runtime has the code the edits
 	// change.
 	MinMinor int
+	// Patch, when set, is applied to the toolchain's sources before the
+	// edits (see WithPatch).
+	Patch *Patch
 	// edits each return replaced files (path relative to GOROOT, content)
 	// and code to append to the probe file. read returns the files as
 	// earlier edits left them.
@@ -280,17 +283,24 @@ func VariantNames() []string {
 // Files returns the overlay for variant v on the toolchain that read
 // reads: file contents keyed by their path relative to GOROOT.
 func (v Variant) Files(read ReadFunc) (map[string][]byte, error) {
-	f, err := Detect(read)
-	if err != nil {
-		return nil, err
-	}
 	files := map[string][]byte{}
+	if v.Patch != nil {
+		patched, err := v.Patch.Apply(read)
+		if err != nil {
+			return nil, err
+		}
+		files = patched
+	}
 	// Later edits see the files as earlier edits left them.
 	current := func(rel string) ([]byte, error) {
 		if b, ok := files[rel]; ok {
 			return b, nil
 		}
 		return read(rel)
+	}
+	f, err := Detect(current)
+	if err != nil {
+		return nil, err
 	}
 	var extra strings.Builder
 	for _, edit := range v.edits {

@@ -6,6 +6,7 @@ package lab
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -28,6 +29,9 @@ type Lab struct {
 	Set    *scenarios.Set
 	Report *report.Report
 	Log    *slog.Logger
+	// Patch is the patch of a patch trial, applied in the cells whose
+	// variant names it; nil outside a trial.
+	Patch *overlay.Patch
 
 	// abort ends the context that Watch returned.
 	abort context.CancelCauseFunc
@@ -111,7 +115,7 @@ func (l *Lab) openGroup(ctx context.Context, imageName, toolchainName, variantNa
 	if err != nil {
 		return nil, err
 	}
-	v, err := overlay.VariantByName(variantName)
+	v, err := l.variant(variantName)
 	if err != nil {
 		return nil, err
 	}
@@ -156,9 +160,10 @@ func newCell(c matrix.Cell, exp scenarios.Expectation) *report.Cell {
 	case exp.Outcome == scenarios.OutcomeFail:
 		expected = "fail (" + signatureText(exp.Signature) + ")"
 	}
+	_, patch := matrix.SplitPatch(c.Variant)
 	return &report.Cell{
 		Name: c.Name(), Image: c.Image, Toolchain: c.Toolchain, Variant: c.Variant, Scenario: c.Scenario,
-		Expected: expected, Injection: injection, InjectionBug: bug,
+		Expected: expected, Injection: injection, InjectionBug: bug, Patch: patch,
 	}
 }
 
@@ -170,6 +175,12 @@ func (l *Lab) ErrorCell(c matrix.Cell, err error, buildLog string) *report.Cell 
 	rc.Verdict = judge.Error
 	rc.Reason = err.Error()
 	rc.BuildLog = buildLog
+	var pe *overlay.PatchError
+	if errors.As(err, &pe) {
+		rc.Verdict = judge.PatchNotApplied
+		rc.Reason = pe.Error()
+		rc.BuildLog = ""
+	}
 	return rc
 }
 
@@ -195,6 +206,9 @@ func (l *Lab) RunCell(ctx context.Context, g *cell.Group, c matrix.Cell) *report
 	}
 	out := judge.Parse(res.Stdout)
 	rc.Result = judge.Judge(sc, exp, l.Set, judge.Run{Exit: res.Exit, Output: out, Stderr: res.Stderr})
+	if rc.Patch != "" {
+		judgePatched(rc)
+	}
 	rc.Command = res.Command
 	rc.Exit = &res.Exit
 	rc.Duration = res.Duration

@@ -37,6 +37,7 @@ import (
 
 	"github.com/cgohostlab/cgohostlab/lab/judge"
 	"github.com/cgohostlab/cgohostlab/lab/matrix"
+	"github.com/cgohostlab/cgohostlab/lab/overlay"
 	"github.com/cgohostlab/cgohostlab/lab/report"
 )
 
@@ -47,6 +48,9 @@ var (
 	flagScenarios  = flag.String("scenarios", os.Getenv("CGOHOSTLAB_SCENARIOS"), "comma-separated scenarios to run (default all)")
 	flagReport     = flag.String("report", os.Getenv("CGOHOSTLAB_REPORT_DIR"), "report directory (default: report/ in the repository)")
 	flagShard      = flag.String("shard", os.Getenv("CGOHOSTLAB_SHARD"), "run only shard i of n, written i/n (default: all cells)")
+	flagPatch      = flag.String("patch", os.Getenv("CGOHOSTLAB_PATCH"), "comma-separated unified diffs against GOROOT (a/src/...) that make one patch, "+
+		"run beside the unpatched cells (default: no patch trial)")
+	flagPatchName = flag.String("patch-name", os.Getenv("CGOHOSTLAB_PATCH_NAME"), "the patch's name in cell names (default: the first diff's file name without .diff or .patch)")
 )
 
 // cellPattern is the part of -run that selects cells.
@@ -54,7 +58,7 @@ var cellPattern string
 
 // topLevelTests are the tests of this package, which a -run pattern may
 // name as usual.
-var topLevelTests = []string{"TestMatrix", "TestHostTimeout", "TestShardsMergeToOneRun", "TestInterruptedRunsLeaveNothing", "TestEngineGoneMidRun"}
+var topLevelTests = []string{"TestMatrix", "TestHostTimeout", "TestShardsMergeToOneRun", "TestInterruptedRunsLeaveNothing", "TestEngineGoneMidRun", "TestPatchTrial"}
 
 var goTestName = regexp.MustCompile(`^\^?(Test|Benchmark|Fuzz|Example)`)
 
@@ -160,6 +164,15 @@ func TestMatrix(t *testing.T) {
 		stopAll()
 		t.Fatalf("-shard or CGOHOSTLAB_SHARD: %v", err)
 	}
+	if *flagPatch != "" {
+		p, err := overlay.LoadPatch(*flagPatchName, splitList(*flagPatch)...)
+		if err != nil {
+			stopAll()
+			t.Fatalf("-patch or CGOHOSTLAB_PATCH: %v", err)
+		}
+		l.SetPatch(p)
+		filter.Patch = p.Name
+	}
 	all, err := matrix.Select(l.Set, filter)
 	if err != nil {
 		stopAll()
@@ -251,6 +264,8 @@ func runGroup(ctx context.Context, t *testing.T, l *Lab, img, tc, v string, cell
 			switch rc.Verdict {
 			case judge.Pass, judge.KnownIssue, judge.ExpectedFailure:
 				t.Logf("%s: %s", rc.Verdict, rc.Reason)
+			case judge.PatchNotApplied:
+				t.Skipf("%s", rc.Reason)
 			default:
 				t.Errorf("%s: expected %s, got %s: %s\nstderr:\n%s", rc.Name, rc.Expected, rc.Verdict, rc.Reason, rc.Stderr)
 			}
@@ -271,6 +286,9 @@ func describeFilter(f matrix.Filter) string {
 	add("scenarios", f.Scenarios)
 	if f.Pattern != "" {
 		parts = append(parts, "run="+f.Pattern)
+	}
+	if f.Patch != "" {
+		parts = append(parts, "patch="+f.Patch)
 	}
 	return strings.Join(parts, " ")
 }

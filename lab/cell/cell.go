@@ -243,6 +243,9 @@ func (g *Group) readGOROOT(ctx context.Context) overlay.ReadFunc {
 			return nil, err
 		}
 		if res.ExitCode != 0 {
+			if bytes.Contains(res.Stderr, []byte("No such file")) {
+				return nil, fmt.Errorf("%s in %s: %w", rel, g.goroot, fs.ErrNotExist)
+			}
 			return nil, fmt.Errorf("%s", bytes.TrimSpace(res.Stderr))
 		}
 		return res.Stdout, nil

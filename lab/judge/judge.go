@@ -295,6 +295,9 @@ const (
 	ExpectedFailure Verdict = "expected failure reproduced"
 	// Error: the lab itself failed (build error, engine error).
 	Error Verdict = "error"
+	// PatchNotApplied: a patch trial's patch does not apply to the cell's
+	// toolchain, so the cell did not run.
+	PatchNotApplied Verdict = "patch does not apply"
 )
 
 // Result is a judged cell.

@@ -237,6 +237,11 @@ type Filter struct {
 	// Shard selects one deterministic slice of the cells; the zero value
 	// selects all.
 	Shard Shard
+	// Patch, when set, is the name of a patch trial's patch: every
+	// selected cell that is not an injection gets a patched twin (see
+	// withPatch). Images, Toolchains, Variants and Scenarios select the
+	// unpatched cells; Pattern sees the patched names.
+	Patch string
 }
 
 // All returns every cell of the matrix in order: images, toolchains,
@@ -296,6 +301,9 @@ func Select(set *scenarios.Set, f Filter) ([]Cell, error) {
 	}
 
 	all := All(set)
+	if f.Patch != "" {
+		all = withPatch(all, f.Patch)
+	}
 	matched := map[Cell]bool{}
 	for _, c := range all {
 		if match == nil || match(c, set.Scenario(c.Scenario).Expected(c.Expect()).Issue) {
@@ -313,8 +321,9 @@ func Select(set *scenarios.Set, f Filter) ([]Cell, error) {
 
 	var cells []Cell
 	for _, c := range all {
+		base, _ := SplitPatch(c.Variant)
 		if !matched[c] || !in(f.Images, c.Image) || !in(f.Toolchains, c.Toolchain) ||
-			!in(f.Variants, c.Variant) || !in(f.Scenarios, c.Scenario) {
+			!in(f.Variants, base) || !in(f.Scenarios, c.Scenario) {
 			continue
 		}
 		if f.Short && !inSmoke(c, set.Scenario(c.Scenario)) {
@@ -373,8 +382,9 @@ func inSmoke(c Cell, sc *scenarios.Scenario) bool {
 	if !slices.Contains(smokeImages, c.Image) || !slices.Contains(smokeToolchains, c.Toolchain) {
 		return false
 	}
+	base, _ := SplitPatch(c.Variant)
 	for _, vu := range im.Variants {
-		if vu.Variant == c.Variant {
+		if vu.Variant == base {
 			return !vu.NoSmoke && (vu.Smoke == nil || slices.Contains(vu.Smoke, c.Scenario))
 		}
 	}

@@ -9,7 +9,7 @@ import (
 	"github.com/cgohostlab/cgohostlab/lab/judge"
 )
 
-var verdictOrder = []judge.Verdict{judge.Pass, judge.KnownIssue, judge.ExpectedFailure, judge.NotReproduced, judge.Fail, judge.Error}
+var verdictOrder = []judge.Verdict{judge.Pass, judge.KnownIssue, judge.ExpectedFailure, judge.NotReproduced, judge.Fail, judge.Error, judge.PatchNotApplied}
 
 // Summary returns the one-line count of cells per verdict.
 func (r *Report) Summary() string {
@@ -18,6 +18,9 @@ func (r *Report) Summary() string {
 	var parts []string
 	for _, v := range verdictOrder {
 		total += n[v]
+		if v == judge.PatchNotApplied && n[v] == 0 {
+			continue // only patch trials have such cells
+		}
 		parts = append(parts, fmt.Sprintf("%d %s", n[v], v))
 	}
 	if len(r.Unfinished) > 0 {
@@ -103,6 +106,9 @@ func (r *Report) Markdown() string {
 			w("%s\n", row)
 		}
 	}
+
+	r.comparisonMarkdown(w)
+	r.toolchainMarkdown(w)
 
 	w("\n## Runtime variants\n\n")
 	for _, v := range r.Variants {

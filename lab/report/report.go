@@ -46,7 +46,13 @@ type Report struct {
 	Variants    []Variant    `json:"variants"`
 	KnownIssues []KnownIssue `json:"known_issues"`
 	Mutations   []Mutation   `json:"mutations"`
-	Cells       []*Cell      `json:"cells"`
+	// Patch is the patch of a patch trial; Comparisons sets each patched
+	// cell beside its unpatched twin.
+	Patch       *Patch       `json:"patch,omitempty"`
+	Comparisons []Comparison `json:"comparisons,omitempty"`
+	// AcrossToolchains follows each scenario over the toolchains.
+	AcrossToolchains []ToolchainSeries `json:"across_toolchains,omitempty"`
+	Cells            []*Cell           `json:"cells"`
 
 	mu sync.Mutex
 }
@@ -111,6 +117,8 @@ type Cell struct {
 	// Injection is the regression injection in the cell's variant, if any.
 	Injection    string `json:"injection,omitempty"`
 	InjectionBug string `json:"injection_bug,omitempty"`
+	// Patch is the name of the patch applied in the cell, if any.
+	Patch string `json:"patch,omitempty"`
 
 	Command  []string       `json:"command,omitempty"`
 	Exit     *judge.Exit    `json:"exit,omitempty"`
@@ -201,7 +209,9 @@ func (r *Report) finish(catalogue []KnownIssue) {
 	for _, ki := range catalogue {
 		k := KnownIssue{ID: ki.ID, Link: ki.Link, Title: ki.Title}
 		for _, c := range r.Cells {
-			if c.Expected != ki.ID {
+			// A patched cell keeps its unpatched twin's expectation, which
+			// the patch may be meant to change.
+			if c.Expected != ki.ID || c.Patch != "" {
 				continue
 			}
 			if c.Verdict == judge.KnownIssue {
@@ -220,6 +230,9 @@ func (r *Report) finish(catalogue []KnownIssue) {
 		}
 		r.KnownIssues = append(r.KnownIssues, k)
 	}
+
+	r.Comparisons = compare(r.Cells)
+	r.AcrossToolchains = toolchainSeries(r.Cells)
 
 	r.Mutations = nil
 	for _, c := range r.Cells {

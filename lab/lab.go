@@ -153,17 +153,10 @@ func newCell(c matrix.Cell, exp scenarios.Expectation) *report.Cell {
 		}
 		bug = v.Bug
 	}
-	expected := exp.Outcome
-	switch {
-	case exp.Issue != "":
-		expected = exp.Issue
-	case exp.Outcome == scenarios.OutcomeFail:
-		expected = "fail (" + signatureText(exp.Signature) + ")"
-	}
 	_, patch := matrix.SplitPatch(c.Variant)
 	return &report.Cell{
 		Name: c.Name(), Image: c.Image, Toolchain: c.Toolchain, Variant: c.Variant, Scenario: c.Scenario,
-		Expected: expected, Injection: injection, InjectionBug: bug, Patch: patch,
+		Expected: expectedText(exp), Injection: injection, InjectionBug: bug, Patch: patch,
 	}
 }
 
@@ -205,9 +198,11 @@ func (l *Lab) RunCell(ctx context.Context, g *cell.Group, c matrix.Cell) *report
 		return rc
 	}
 	out := judge.Parse(res.Stdout)
-	rc.Result = judge.Judge(sc, exp, l.Set, judge.Run{Exit: res.Exit, Output: out, Stderr: res.Stderr})
+	run := judge.Run{Exit: res.Exit, Output: out, Stderr: res.Stderr}
 	if rc.Patch != "" {
-		judgePatched(rc)
+		l.judgePatched(rc, sc, c, run)
+	} else {
+		rc.Result = judge.Judge(sc, exp, l.Set, run)
 	}
 	rc.Command = res.Command
 	rc.Exit = &res.Exit
@@ -217,6 +212,18 @@ func (l *Lab) RunCell(ctx context.Context, g *cell.Group, c matrix.Cell) *report
 	rc.Malformed = out.Malformed
 	rc.Stderr = string(res.Stderr)
 	return rc
+}
+
+// expectedText returns an expectation as the report's expected column
+// shows it: "pass", a known issue id, or "fail (signature)".
+func expectedText(exp scenarios.Expectation) string {
+	switch {
+	case exp.Issue != "":
+		return exp.Issue
+	case exp.Outcome == scenarios.OutcomeFail:
+		return "fail (" + signatureText(exp.Signature) + ")"
+	}
+	return exp.Outcome
 }
 
 func signatureText(sig *scenarios.Signature) string {

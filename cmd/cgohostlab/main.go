@@ -5,6 +5,7 @@
 //	cgohostlab image NAME...              build lab images and print their tags
 //	cgohostlab merge -o DIR REPORT...     merge shard reports into one report
 //	cgohostlab compare REPORT...          list cells whose verdicts differ
+//	cgohostlab patch-example [-goroot DIR] write the worked example's patch
 //
 // Run the matrix itself with go test ./lab (see the README).
 package main
@@ -29,6 +30,7 @@ const usage = `usage:
   cgohostlab image NAME...
   cgohostlab merge -o DIR REPORT.json...
   cgohostlab compare REPORT.json...
+  cgohostlab patch-example [-goroot DIR]
 
 clean    removes every container, image and volume that the lab created in
          the engine that DOCKER_HOST names, so the next run starts cold. Do
@@ -40,6 +42,10 @@ merge    joins the report.json files of the shards of one run (go test
          when a cell of the selection is in no shard report.
 compare  lists the cells whose verdict is not the same in every report,
          for example across repeated runs; it exits with 1 if there is one.
+patch-example
+         writes to stdout the README's example patch (musl-argv) as a
+         unified diff against the toolchain at -goroot (default: the GOROOT
+         of the go command in PATH), for go test ./lab -args -patch FILE.
 `
 
 func main() {
@@ -62,6 +68,8 @@ func main() {
 		err = merge(args)
 	case "compare":
 		err = compare(args)
+	case "patch-example":
+		err = patchExample(args)
 	case "help", "-h", "-help", "--help":
 		fmt.Print(usage)
 		return

@@ -49,7 +49,7 @@ var (
 	flagReport     = flag.String("report", os.Getenv("CGOHOSTLAB_REPORT_DIR"), "report directory (default: report/ in the repository)")
 	flagShard      = flag.String("shard", os.Getenv("CGOHOSTLAB_SHARD"), "run only shard i of n, written i/n (default: all cells)")
 	flagPatch      = flag.String("patch", os.Getenv("CGOHOSTLAB_PATCH"), "comma-separated unified diffs against GOROOT (a/src/...) that make one patch, "+
-		"run beside the unpatched cells (default: no patch trial)")
+		"run beside the unpatched cells; relative paths start at the repository root (default: no patch trial)")
 	flagPatchName = flag.String("patch-name", os.Getenv("CGOHOSTLAB_PATCH_NAME"), "the patch's name in cell names (default: the first diff's file name without .diff or .patch)")
 )
 
@@ -130,6 +130,19 @@ func reportDir() string {
 	return filepath.Join(moduleRoot(), "report")
 }
 
+// patchFiles returns the -patch files, relative paths taken from the
+// module root: go test runs the test in ./lab, not where it was started.
+func patchFiles() []string {
+	var files []string
+	for _, f := range splitList(*flagPatch) {
+		if !filepath.IsAbs(f) {
+			f = filepath.Join(moduleRoot(), f)
+		}
+		files = append(files, f)
+	}
+	return files
+}
+
 // cleanupMargin is how long before the test binary's -timeout the lab
 // stops its cells, so that it can remove its containers and write the
 // report before the testing package ends the process.
@@ -165,7 +178,7 @@ func TestMatrix(t *testing.T) {
 		t.Fatalf("-shard or CGOHOSTLAB_SHARD: %v", err)
 	}
 	if *flagPatch != "" {
-		p, err := overlay.LoadPatch(*flagPatchName, splitList(*flagPatch)...)
+		p, err := overlay.LoadPatch(*flagPatchName, patchFiles()...)
 		if err != nil {
 			stopAll()
 			t.Fatalf("-patch or CGOHOSTLAB_PATCH: %v", err)

@@ -13,13 +13,15 @@ package lab
 //	go test ./lab -run 13492              a known issue's cells
 //	go test ./lab -args -images=glibc -scenarios=churn
 //	go test ./lab -args -scenario-dir=scenarios/examples/workerpool
+//	go test ./lab -run TestMatrix -args -patch FILE.diff   a patch trial
 //
 // A -run pattern whose first element does not name a top-level test is
 // taken as a cell pattern below TestMatrix (see matrix.Select). The
 // environment variables CGOHOSTLAB_IMAGES, CGOHOSTLAB_TOOLCHAINS,
-// CGOHOSTLAB_VARIANTS and CGOHOSTLAB_SCENARIOS do what the flags do, and
-// CGOHOSTLAB_REPORT_DIR sets the report directory. -scenario-dir (or
-// CGOHOSTLAB_SCENARIO_DIR) adds bring-your-own scenario folders.
+// CGOHOSTLAB_VARIANTS, CGOHOSTLAB_SCENARIOS, CGOHOSTLAB_PATCH and
+// CGOHOSTLAB_PATCH_NAME do what the flags do, and CGOHOSTLAB_REPORT_DIR
+// sets the report directory. -scenario-dir (or CGOHOSTLAB_SCENARIO_DIR)
+// adds bring-your-own scenario folders.
 
 import (
 	"context"

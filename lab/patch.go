@@ -32,9 +32,10 @@ func (l *Lab) SetPatch(p *overlay.Patch) {
 
 // judgePatched judges a patched cell against each expectation that its
 // unpatched cell matches, in the scenario's order, and takes the first
-// that reproduces; with none, the cell must pass. A patch may remove one
-// known issue and leave the next: on musl with Go 1.22 a patch that lets
-// hosts start still shows the guessed lower bound in deepstack.
+// that reproduces. When none does, the cell must pass. A patch may
+// remove one known issue and leave the next. For example, on musl with
+// Go 1.22 a patch that lets hosts start still shows the guessed lower
+// bound in deepstack.
 func (l *Lab) judgePatched(rc *report.Cell, sc *scenarios.Scenario, c matrix.Cell, run judge.Run) {
 	base, _ := matrix.SplitPatch(c.Variant)
 	unpatched := c

@@ -11,11 +11,12 @@ import (
 const ExamplePatchName = "musl-argv"
 
 // ExamplePatch returns the README's worked example as a unified diff
-// against the runtime of the toolchain that read reads: in a c-archive or
-// c-shared library, runtime.args ignores its arguments and starts from an
-// empty argv, so the runtime reads auxv from /proc/self/auxv. musl calls
-// .init_array functions without argc and argv, so this lets library hosts
-// start on musl; on every C library the library's os.Args is then empty.
+// against the runtime of the toolchain that read reads. With the patch,
+// runtime.args in a c-archive or c-shared library ignores its arguments
+// and starts from an empty argv, so the runtime reads auxv from
+// /proc/self/auxv. Because musl calls .init_array functions without argc
+// and argv, this lets library hosts start on musl. On every C library the
+// library's os.Args is then empty.
 //
 // The diff is made at run time from the toolchain's own file, so this
 // repository holds only the lines the patch adds.
@@ -35,8 +36,8 @@ func ExamplePatch(read ReadFunc) ([]byte, error) {
 		return nil, fmt.Errorf("%w: %s: runtime.args does not take (c int32, v **byte)", ErrNotApplicable, file)
 	}
 
-	// The variable goes on the lines before the function, the check on
-	// the line after its opening brace.
+	// The variable goes before the function, and the check after the
+	// line of its opening brace.
 	declAt := lineStart(src, fset.Position(fn.Pos()).Offset)
 	if fn.Doc != nil {
 		declAt = lineStart(src, fset.Position(fn.Doc.Pos()).Offset)
@@ -52,7 +53,7 @@ var libraryEmptyArgv [4]uintptr
 	const check = `	if isarchive || islibrary {
 		// musl calls a library's .init_array functions without argc and
 		// argv, so c and v hold whatever the registers held. Start from an
-		// empty argv instead; sysargs then reads auxv from /proc/self/auxv.
+		// empty argv instead, so that sysargs reads /proc/self/auxv.
 		c, v = 0, (**byte)(unsafe.Pointer(&libraryEmptyArgv[0]))
 	}
 `

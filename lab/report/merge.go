@@ -94,6 +94,9 @@ func Merge(paths []string) (*Report, error) {
 				catalogue = append(catalogue, KnownIssue{ID: k.ID, Link: k.Link, Title: k.Title})
 			}
 		}
+		if m.Patch == nil {
+			m.Patch = r.Patch // shards of one run have one patch, or none
+		}
 		m.MergedFrom = append(m.MergedFrom, p)
 	}
 	planned := map[string]bool{}

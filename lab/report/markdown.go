@@ -163,6 +163,12 @@ func (r *Report) Markdown() string {
 			continue
 		}
 		any = true
+		if c.Verdict == judge.PatchNotApplied {
+			// The reason ends with the rejected hunk, whose lines start
+			// with + and -, which Markdown would render as lists.
+			w("\n### %s: %s\n\n```\n%s\n```\n\n", c.Name, c.Verdict, c.Reason)
+			continue
+		}
 		w("\n### %s: %s\n\n%s\n\n", c.Name, c.Verdict, c.Reason)
 		if c.Exit != nil {
 			w("Exit: %s. Command: `%s`.\n\n", c.Exit, shellQuote(c.Command))

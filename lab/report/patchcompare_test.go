@@ -116,3 +116,21 @@ func TestToolchainSeriesSteps(t *testing.T) {
 		t.Errorf("expected a verdict change from go1.22 to go1.23, got %+v", st)
 	}
 }
+
+func TestBoundsChangeSignificant(t *testing.T) {
+	tests := []struct {
+		before, after judge.BoundsClass
+		want          bool
+	}{
+		{judge.Exact, judge.Conservative, false},
+		{judge.Conservative, judge.Exact, false},
+		{judge.Exact, judge.Estimate, true},
+		{judge.Conservative, judge.Unsafe, true},
+		{"", judge.Exact, true},
+	}
+	for _, tt := range tests {
+		if got := (BoundsChange{Kind: "main", Before: tt.before, After: tt.after}).Significant(); got != tt.want {
+			t.Errorf("%q → %q: expected significant=%v, got %v", tt.before, tt.after, tt.want, got)
+		}
+	}
+}

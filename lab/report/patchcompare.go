@@ -84,9 +84,9 @@ func (c CostChange) Changed() bool {
 }
 
 func (c CostChange) String() string {
-	s := fmt.Sprintf("%s ×%.2f (%.0f → %.0f ns", c.Kind, c.Ratio, c.Before, c.After)
+	s := fmt.Sprintf("%s ×%.3g (%.0f → %.0f ns", c.Kind, c.Ratio, c.Before, c.After)
 	if c.RunsBefore > 1 || c.RunsAfter > 1 {
-		s += fmt.Sprintf(", spread ×%.2f–×%.2f over %d and %d runs", c.Low, c.High, c.RunsBefore, c.RunsAfter)
+		s += fmt.Sprintf(", spread ×%.3g–×%.3g over %d and %d runs", c.Low, c.High, c.RunsBefore, c.RunsAfter)
 	}
 	return s + ")"
 }

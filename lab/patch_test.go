@@ -62,9 +62,9 @@ func trialPatch(t *testing.T) *overlay.Patch {
 	return p
 }
 
-// TestPatchTrial runs a patch trial in real containers: the patch makes
+// TestPatchTrial runs a patch trial in real containers. The patch makes
 // musl's stock start-up cell pass where the unpatched cell reproduces the
-// start-up crash, and does not apply to Go 1.19, whose cell is marked so
+// start-up crash. It does not apply to Go 1.19, whose cell is marked so
 // with the rejected hunk while the other cells run.
 func TestPatchTrial(t *testing.T) {
 	filter := currentFilter()

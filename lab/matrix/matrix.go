@@ -240,7 +240,7 @@ type Filter struct {
 	// Patch, when set, is the name of a patch trial's patch: every
 	// selected cell that is not an injection gets a patched twin (see
 	// withPatch). Images, Toolchains, Variants and Scenarios select the
-	// unpatched cells; Pattern sees the patched names.
+	// unpatched cells, and Pattern matches the patched names too.
 	Patch string
 }
 

@@ -155,9 +155,9 @@ func (e *PatchError) Error() string {
 // returns a *PatchError when the patch does not apply.
 //
 // Like `git apply`, a hunk applies where its context and removed lines
-// match the file, at the line the diff names or, failing that, at the
-// nearest line where they do, because toolchains of other versions hold
-// the same code at other lines. The hunks, once placed, are applied by
+// match the file: at the line the diff names, or else at the nearest line
+// where they match. Toolchains of other versions hold the same code at
+// other lines. The hunks, once placed, are applied by
 // go-gitdiff, which checks every line.
 func (p *Patch) Apply(read ReadFunc) (map[string][]byte, error) {
 	files := map[string][]byte{}

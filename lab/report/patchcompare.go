@@ -70,11 +70,14 @@ type CostChange struct {
 	RunsAfter  int     `json:"runs_after"`
 }
 
-// costChangeFactor is how far apart two costs must be, with every pair of
-// repetitions on the same side of 1, before the report calls them
-// changed. The costs the lab tells apart differ by 10 times or more (Go
-// 1.19 against later toolchains, the main-thread refresh of Go 1.22),
-// while repetitions on a busy 2-core machine vary by tens of percent.
+// costChangeFactor is how far apart two median costs must be, with every
+// pair of repetitions on the same side of 1, before the report calls the
+// cost changed. It is a judgement, not a measured threshold. The effects
+// the lab looks for differ by 10 times or more (Go 1.19 against later
+// toolchains, the main-thread refresh of Go 1.22).
+// NOTE: with one bench record per thread kind the spread check filters
+// nothing, and the record of one unpatched cell varied by 10 times between
+// two runs on a loaded 2-core machine.
 const costChangeFactor = 2.0
 
 // Changed reports whether the cost moved by costChangeFactor or more

@@ -35,6 +35,8 @@ type Lab struct {
 
 	// abort ends the context that Watch returned.
 	abort context.CancelCauseFunc
+	// Quiet keeps builds and other cells from running beside a benchmark.
+	Quiet Quiet
 }
 
 // New connects to the engine, removes what dead runs left behind and
@@ -120,6 +122,8 @@ func (l *Lab) openGroup(ctx context.Context, imageName, toolchainName, variantNa
 		return nil, err
 	}
 
+	l.Quiet.mu.RLock()
+	defer l.Quiet.mu.RUnlock()
 	tag, err := l.Images.Image(ctx, im.Image)
 	if err != nil {
 		return nil, err
@@ -187,7 +191,14 @@ func (l *Lab) RunCell(ctx context.Context, g *cell.Group, c matrix.Cell) *report
 	rc := newCell(c, exp)
 
 	host := cell.HostFor(sc).Name
-	res, err := g.Run(ctx, host, sc.Args, sc.Env, sc.Timeout.Duration)
+	var res *cell.RunResult
+	var err error
+	runHost := func() { res, err = g.Run(ctx, host, sc.Args, sc.Env, sc.Timeout.Duration) }
+	if sc.Benchmark {
+		l.Quiet.Exclusive(runHost)
+	} else {
+		l.Quiet.Shared(runHost)
+	}
 	if err != nil {
 		l.checkEngine(ctx, err)
 		if ctx.Err() != nil {
@@ -209,6 +220,7 @@ func (l *Lab) RunCell(ctx context.Context, g *cell.Group, c matrix.Cell) *report
 	rc.Duration = res.Duration
 	rc.Counters = out.Counters
 	rc.Records = out.All
+	rc.Benches = judge.SummarizeBenches(out.Benches)
 	rc.Malformed = out.Malformed
 	rc.Stderr = string(res.Stderr)
 	return rc

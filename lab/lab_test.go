@@ -53,6 +53,8 @@ var (
 	flagPatch      = flag.String("patch", os.Getenv("CGOHOSTLAB_PATCH"), "comma-separated unified diffs against GOROOT (a/src/...) that make one patch, "+
 		"run beside the unpatched cells; relative paths start at the repository root (default: no patch trial)")
 	flagPatchName = flag.String("patch-name", os.Getenv("CGOHOSTLAB_PATCH_NAME"), "the patch's name in cell names (default: the first diff's file name without .diff or .patch)")
+	flagParallel  = flag.String("parallel-cells", "", "number of groups (image, toolchain, variant) to run at once "+
+		"(default CGOHOSTLAB_PARALLEL_CELLS, else the number of CPUs)")
 )
 
 // cellPattern is the part of -run that selects cells.
@@ -188,6 +190,11 @@ func TestMatrix(t *testing.T) {
 		l.SetPatch(p)
 		filter.Patch = p.Name
 	}
+	parallel, err := ParallelGroups(*flagParallel)
+	if err != nil {
+		stopAll()
+		t.Fatal(err)
+	}
 	all, err := matrix.Select(l.Set, filter)
 	if err != nil {
 		stopAll()
@@ -201,7 +208,8 @@ func TestMatrix(t *testing.T) {
 	if shard.Count > 1 {
 		l.Report.Shard = fmt.Sprintf("%d/%d", shard.Index, shard.Count)
 	}
-	log.Info("matrix selected", "cells", len(cells), "filter", l.Report.Filter, "shard", l.Report.Shard)
+	log.Info("matrix selected", "cells", len(cells), "filter", l.Report.Filter, "shard", l.Report.Shard, "parallel groups", parallel)
+	progress, closeProgress := openProgress(t, len(cells))
 	ctx = l.Watch(ctx)
 
 	// Whatever happens below, remove this run's containers and write the
@@ -224,29 +232,16 @@ func TestMatrix(t *testing.T) {
 			t.Errorf("write report: %v", err)
 		}
 		log.Info("report written", "dir", dir, "summary", l.Report.Summary())
+		progress.Summary(l.Report, dir)
+		closeProgress()
 	})
 
-	for _, img := range distinct(cells, func(c matrix.Cell) string { return c.Image }) {
-		t.Run(img, func(t *testing.T) {
-			imgCells := filterCells(cells, func(c matrix.Cell) bool { return c.Image == img })
-			for _, tc := range distinct(imgCells, func(c matrix.Cell) string { return c.Toolchain }) {
-				t.Run(tc, func(t *testing.T) {
-					tcCells := filterCells(imgCells, func(c matrix.Cell) bool { return c.Toolchain == tc })
-					for _, v := range distinct(tcCells, func(c matrix.Cell) string { return c.Variant }) {
-						t.Run(v, func(t *testing.T) {
-							runGroup(ctx, t, l, img, tc, v,
-								filterCells(tcCells, func(c matrix.Cell) bool { return c.Variant == v }))
-						})
-					}
-				})
-			}
-		})
-	}
+	runGroups(ctx, t, l, cells, parallel, progress)
 }
 
 // runGroup runs the cells of one (image, toolchain, variant) in one
 // container, which builds only the hosts and libraries of those cells.
-func runGroup(ctx context.Context, t *testing.T, l *Lab, img, tc, v string, cells []matrix.Cell) {
+func runGroup(ctx context.Context, t *testing.T, l *Lab, img, tc, v string, cells []matrix.Cell, progress *Progress) {
 	g, groupErr := l.OpenGroup(ctx, img, tc, v, l.Hosts(cells))
 	if g != nil {
 		defer func() {
@@ -275,6 +270,7 @@ func runGroup(ctx context.Context, t *testing.T, l *Lab, img, tc, v string, cell
 			}
 			l.Report.Add(rc)
 			l.Log.Info("cell done", "cell", rc.Name, "verdict", rc.Verdict, "took", rc.Duration.Round(time.Millisecond))
+			progress.Cell(rc)
 
 			switch rc.Verdict {
 			case judge.Pass, judge.KnownIssue, judge.ExpectedFailure:
@@ -314,26 +310,4 @@ func cellNames(cells []matrix.Cell) []string {
 		names[i] = c.Name()
 	}
 	return names
-}
-
-func distinct(cells []matrix.Cell, key func(matrix.Cell) string) []string {
-	seen := map[string]bool{}
-	var out []string
-	for _, c := range cells {
-		if k := key(c); !seen[k] {
-			seen[k] = true
-			out = append(out, k)
-		}
-	}
-	return out
-}
-
-func filterCells(cells []matrix.Cell, keep func(matrix.Cell) bool) []matrix.Cell {
-	var out []matrix.Cell
-	for _, c := range cells {
-		if keep(c) {
-			out = append(out, c)
-		}
-	}
-	return out
 }

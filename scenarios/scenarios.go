@@ -100,6 +100,11 @@ type Scenario struct {
 	// one; Files holds that folder's files (see LoadDir).
 	Dir   string            `json:"-"`
 	Files map[string][]byte `json:"-"`
+
+	// Benchmark marks a scenario that measures time: its cells run while
+	// no other cell or build of the lab runs, so the lab's own load does
+	// not disturb the measurement.
+	Benchmark bool `json:"benchmark,omitempty"`
 }
 
 // Build modes and load methods that a scenario may name.

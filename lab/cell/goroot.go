@@ -74,6 +74,10 @@ var unsafeVolumeChars = regexp.MustCompile(`[^a-zA-Z0-9_.-]+`)
 // short-lived container of image tag, like
 // `docker run -v VOLUME:/goroot IMAGE` and `docker cp GOROOT/. CONTAINER:/goroot`.
 func GOROOTVolume(ctx context.Context, e *engine.Engine, tag, goroot string) (string, error) {
+	// Groups that run in parallel may ask for the same volume at once, and
+	// only one of them may copy into it.
+	gorootVolumeMu.Lock()
+	defer gorootVolumeMu.Unlock()
 	version, err := os.ReadFile(filepath.Join(goroot, "VERSION"))
 	if err != nil {
 		return "", fmt.Errorf("read the version of the toolchain at %s: %w", goroot, err)
@@ -109,6 +113,8 @@ func GOROOTVolume(ctx context.Context, e *engine.Engine, tag, goroot string) (st
 	}
 	return vol, nil
 }
+
+var gorootVolumeMu sync.Mutex
 
 // gorootParts are the parts of a GOROOT that building a c-archive needs.
 var gorootParts = []string{"VERSION", "go.env", "bin", "src", "pkg/tool", "pkg/include", "lib"}

@@ -48,6 +48,7 @@ type Record struct {
 	OSThreads  int     `json:"os_threads,omitempty"`
 
 	// bench
+	Rep        int     `json:"rep,omitempty"` // repetition, from 1
 	Iterations int     `json:"iterations,omitempty"`
 	NsPerCall  float64 `json:"ns_per_call,omitempty"`
 

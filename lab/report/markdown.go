@@ -49,6 +49,9 @@ func (r *Report) Markdown() string {
 	if len(r.MergedFrom) > 0 {
 		w("Merged from %d shard reports: %s.\n\n", len(r.MergedFrom), strings.Join(r.MergedFrom, ", "))
 	}
+	if h := r.lockedHeadline(); h != "" {
+		w("%s\n\n", h)
+	}
 	if r.Interrupted != "" {
 		w("**The run was interrupted: %s.**\n\n", r.Interrupted)
 	}
@@ -100,11 +103,7 @@ func (r *Report) Markdown() string {
 	}
 
 	if bench := r.benchRows(); len(bench) > 0 {
-		w("\n## Callback cost\n\nNanoseconds per call from C into an empty Go function, from one run of each cell (callbackcost).\n\n")
-		w("| cell | go version | main thread ns/call | pthread ns/call |\n|---|---|---|---|\n")
-		for _, row := range bench {
-			w("%s\n", row)
-		}
+		r.writeCallbackCost(w, bench)
 	}
 
 	r.comparisonMarkdown(w)
@@ -123,6 +122,13 @@ func (r *Report) Markdown() string {
 	w("exact: the g0 bounds are the true stack. conservative: accurate bounds inside it. " +
 		"estimate: the runtime guessed [SP-32 KiB, SP+1 KiB). unsafe: the lower bound lies below the true stack. " +
 		"True bounds come from the host's own stack buffer (buffer), the C library (libc) or /proc/self/maps and RLIMIT_STACK (maps).\n\n")
+	if charts := r.boundsCharts(); len(charts) > 0 {
+		w("Charts by thread kind:")
+		for _, ch := range charts {
+			w(" [%s](%s)", ch.Title, ch.File)
+		}
+		w("\n\n")
+	}
 	w("| cell | thread | class | g0 size | true size | truth | calls |\n|---|---|---|---|---|---|---|\n")
 	for _, c := range r.Cells {
 		for _, kb := range c.Bounds {
@@ -195,37 +201,6 @@ func orDash(s string) string {
 		return "-"
 	}
 	return s
-}
-
-// benchRows returns table rows for the cells with bench records; the
-// caller holds r.mu.
-func (r *Report) benchRows() []string {
-	var rows []string
-	for _, c := range r.Cells {
-		var mainNs, threadNs string
-		for _, rec := range c.Records {
-			if rec.Rec != "bench" {
-				continue
-			}
-			switch rec.Kind {
-			case "main":
-				mainNs = fmt.Sprintf("%.0f", rec.NsPerCall)
-			case "pthread":
-				threadNs = fmt.Sprintf("%.0f", rec.NsPerCall)
-			}
-		}
-		if mainNs == "" && threadNs == "" {
-			continue
-		}
-		version := ""
-		for _, tc := range r.Toolchains {
-			if tc.Name == c.Toolchain && tc.Image == c.Image {
-				version = tc.Version
-			}
-		}
-		rows = append(rows, fmt.Sprintf("| %s | %s | %s | %s |", c.Name, version, orDash(mainNs), orDash(threadNs)))
-	}
-	return rows
 }
 
 func boundsSummary(kbs []judge.KindBounds) string {

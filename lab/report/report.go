@@ -125,6 +125,8 @@ type Cell struct {
 	Duration time.Duration  `json:"duration_ns"`
 	Counters []judge.Record `json:"counters,omitempty"`
 	Records  []judge.Record `json:"records,omitempty"`
+	// Benches summarizes the bench records per kind.
+	Benches []judge.BenchStat `json:"benches,omitempty"`
 	// Malformed holds stdout lines that were not records.
 	Malformed []string `json:"malformed,omitempty"`
 	Stderr    string   `json:"stderr"`
@@ -273,6 +275,9 @@ func (r *Report) Write(dir string) error {
 		return err
 	}
 	if err := os.WriteFile(filepath.Join(dir, "report.json"), data, 0o644); err != nil {
+		return err
+	}
+	if err := r.writeExtras(dir); err != nil {
 		return err
 	}
 	return os.WriteFile(filepath.Join(dir, "report.md"), []byte(r.Markdown()), 0o644)

@@ -271,13 +271,13 @@ func (r *Report) boundsCharts() []chartFile {
 	}
 	legend := []legendItem{{"true stack", trueStackColor}}
 	for _, cc := range classColors {
-		legend = append(legend, legendItem{"g0 bounds: " + string(cc.Class), cc.Color})
+		legend = append(legend, legendItem{"g0 " + string(cc.Class), cc.Color})
 	}
 	var out []chartFile
 	for _, k := range kinds {
 		ch := barChart{
 			Title:  "Probe bounds against true bounds: thread kind " + k,
-			Axis:   "stack size in bytes, worst call of each cell",
+			Axis:   "stack size in bytes: the true stack, then the g0 bounds of the worst call of each cell, colored by class",
 			Legend: legend,
 			Rows:   rows[k],
 			Ticks:  binaryTicks(lo, hi),

@@ -106,10 +106,19 @@ func DownloadGOROOT(ctx context.Context, release string) (string, error) {
 
 // CacheVolume returns the name of the build-cache volume of an image and
 // toolchain. The Go build cache does not track C system headers, so each
-// image needs its own.
+// image needs its own. CGOHOSTLAB_CACHE_SALT, when set, is appended, so
+// a cold timing can start from empty caches without removing the shared
+// ones.
 func CacheVolume(image, toolchain string) string {
-	return "cgohostlab-gocache-" + image + "-" + toolchain
+	name := "cgohostlab-gocache-" + image + "-" + toolchain
+	if salt := os.Getenv(CacheSaltEnv); salt != "" {
+		name += "-" + unsafeVolumeChars.ReplaceAllString(salt, "_")
+	}
+	return name
 }
+
+// CacheSaltEnv names the environment variable that CacheVolume appends.
+const CacheSaltEnv = "CGOHOSTLAB_CACHE_SALT"
 
 // Start creates and starts the group's container, like
 // `docker run -d --label ... -v GOROOT:/opt/cgohostlab/go:ro -v CACHE:/cache IMAGE sleep infinity`.

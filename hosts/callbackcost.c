@@ -9,13 +9,15 @@
  * - firstcall: the first call of a new pthread, which acquires an M and,
  *   from Go 1.21 on, binds it to the thread.
  * - threadexit, threadexit-c: the time from a thread's return from its
- *   start function to the return of pthread_join, for a thread that
- *   called Go once (the runtime releases its M in a pthread key
- *   destructor) and for one that did not. The difference is the M release.
+ *   start function to the return of pthread_join. threadexit is a thread
+ *   that called Go once, whose M the runtime releases in a pthread key
+ *   destructor; threadexit-c is one that did not call Go. The difference
+ *   is the M release.
  *
  * Each repetition writes one bench record with nanoseconds per call (or
- * per thread). argv[1] sets the number of repetitions (default 5) and
- * argv[2] the number of short-lived threads per repetition (default 200).
+ * per thread). argv[1] sets the number of repetitions (default 6, the
+ * fewest for which benchstat gives a 95% confidence interval) and argv[2]
+ * the number of short-lived threads per repetition (default 200).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,7 +26,7 @@
 
 #define MIN_NS 100000000ull
 
-static int reps = 5;
+static int reps = 6;
 static int threads = 200;
 
 static void emit(const char *kind, int rep, uint64_t n, uint64_t took) {

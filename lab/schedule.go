@@ -14,10 +14,10 @@ import (
 )
 
 // Quiet lets benchmark cells run alone. Every build and every other cell
-// holds it shared; a cell of a benchmark scenario holds it exclusively,
-// so no container of the lab builds or runs anything while it measures.
-// A waiting exclusive holder blocks new shared holders (sync.RWMutex),
-// so benchmarks are not starved.
+// holds it shared. A cell of a benchmark scenario holds it exclusively, so
+// no container of the lab builds or runs anything while it measures. A
+// waiting exclusive holder blocks new shared holders (sync.RWMutex), so
+// benchmarks are not starved.
 //
 // NOTE: Quiet covers this process only. Another lab run or other load on
 // the same machine still disturbs the measurement.

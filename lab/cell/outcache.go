@@ -64,7 +64,7 @@ func (g *Group) restoreOutputs(ctx context.Context, dir string) (map[string]bool
 
 // storeOutputs copies files of buildDir into the output cache folder dir.
 // Each file is copied under a temporary name and renamed, so a lab run
-// that shares the volume never sees half a file. The caller stores the
+// that shares the volume never reads half a file. The caller stores the
 // header before the library, whose presence marks both.
 func (g *Group) storeOutputs(ctx context.Context, dir string, files ...string) error {
 	script := `dir=$0; src=$1; shift 2; mkdir -p "$dir" && for f; do cp -p "$src/$f" "$dir/.$f.$$" && mv -f "$dir/.$f.$$" "$dir/$f" || exit 1; done`

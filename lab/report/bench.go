@@ -58,7 +58,7 @@ func (r *Report) version(c *Cell) string {
 	return ""
 }
 
-// BenchText renders every bench record of the run in the Go benchmark
+// benchText renders every bench record of the run in the Go benchmark
 // format: one line per repetition, `BenchmarkNAME N X ns/op`. Two cells
 // whose names would collide (two toolchains of one Go version on one
 // image) get a toolchain key as well. The caller holds r.mu.

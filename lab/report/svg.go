@@ -198,11 +198,23 @@ func (r *Report) costCharts() []chartFile {
 			Legend: costLegend(),
 			Rows:   rows[im],
 			Ticks:  decadeTicks(lo, hi),
-			Format: func(v float64) string { return fmt.Sprintf("%g ns", v) },
+			Format: durationTick,
 		}
 		out = append(out, chartFile{Title: "callback cost, " + im, File: "callback-" + unsafeFileChars.ReplaceAllString(im, "_") + ".svg", SVG: ch.SVG()})
 	}
 	return out
+}
+
+// durationTick labels a tick of nanoseconds: "100 ns", "10 µs", "1 ms".
+func durationTick(ns float64) string {
+	switch {
+	case ns >= 1e6:
+		return fmt.Sprintf("%g ms", ns/1e6)
+	case ns >= 1e3:
+		return fmt.Sprintf("%g µs", ns/1e3)
+	default:
+		return fmt.Sprintf("%g ns", ns)
+	}
 }
 
 func costLegend() []legendItem {

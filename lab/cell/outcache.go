@@ -67,7 +67,7 @@ func (g *Group) restoreOutputs(ctx context.Context, dir string) (map[string]bool
 // that shares the volume never reads half a file. The caller stores the
 // header before the library, whose presence marks both.
 func (g *Group) storeOutputs(ctx context.Context, dir string, files ...string) error {
-	script := `dir=$0; src=$1; shift 2; mkdir -p "$dir" && for f; do cp -p "$src/$f" "$dir/.$f.$$" && mv -f "$dir/.$f.$$" "$dir/$f" || exit 1; done`
+	script := `dir=$0; src=$1; shift; mkdir -p "$dir" && for f; do cp -p "$src/$f" "$dir/.$f.$$" && mv -f "$dir/.$f.$$" "$dir/$f" || exit 1; done`
 	if _, err := g.step(ctx, "/", append([]string{"sh", "-c", script, dir, buildDir}, files...)...); err != nil {
 		return fmt.Errorf("store build outputs in %s: %w", dir, err)
 	}

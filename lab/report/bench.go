@@ -303,3 +303,13 @@ func (r *Report) writeCallbackCost(w func(string, ...any), rows []string) {
 		w("\n")
 	}
 }
+
+// pthreadCost returns the median callback cost from a pthread of a
+// cell, for the matrix, or "-" for a cell without that benchmark.
+func pthreadCost(c *Cell) string {
+	st, ok := benchStat(c, judge.BenchPthread)
+	if !ok {
+		return "-"
+	}
+	return formatNs(st.Median)
+}

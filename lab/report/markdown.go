@@ -67,13 +67,13 @@ func (r *Report) Markdown() string {
 
 	w("## Matrix\n\n")
 	w("Cells are image/toolchain/variant/scenario. Bounds counts thread kinds by the worst class of their calls. " +
-		"Ms created is the runtime's count at each of the host's counter points.\n\n")
-	w("| cell | verdict | expected | bounds | Ms created | extra Ms in use | time |\n|---|---|---|---|---|---|---|\n")
+		"Ms created is the runtime's count at each of the host's counter points. pthread ns/call is the median callback cost from a pthread (callbackcost).\n\n")
+	w("| cell | verdict | expected | bounds | Ms created | extra Ms in use | pthread ns/call | time |\n|---|---|---|---|---|---|---|---|\n")
 	for _, c := range r.Cells {
-		w("| %s | %s | %s | %s | %s | %s | %s |\n", c.Name, c.Verdict, c.Expected, boundsSummary(c.Bounds),
+		w("| %s | %s | %s | %s | %s | %s | %s | %s |\n", c.Name, c.Verdict, c.Expected, boundsSummary(c.Bounds),
 			counterSeries(c.Counters, func(r judge.Record) *uint64 { return r.MsCreated }),
 			counterSeries(c.Counters, func(r judge.Record) *uint64 { return r.ExtraInUse }),
-			c.Duration.Round(100*time.Millisecond))
+			pthreadCost(c), c.Duration.Round(100*time.Millisecond))
 	}
 
 	if len(r.KnownIssues) > 0 {

@@ -243,7 +243,7 @@ func CheckMainCost(out *Output) Check {
 	}
 	ratio := mainNs / threadNs
 	c.Passed = ratio <= maxMainCostRatio
-	c.Detail = fmt.Sprintf("main thread %.0f ns/call, pthread %.0f ns/call (medians), ratio %.1f (bound %d)", mainNs, threadNs, ratio, maxMainCostRatio)
+	c.Detail = fmt.Sprintf("medians: main thread %.0f ns/call, pthread %.0f ns/call, ratio %.1f (bound %d)", mainNs, threadNs, ratio, maxMainCostRatio)
 	return c
 }
 

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"hash"
 	"maps"
 	"slices"
 	"strings"
@@ -17,8 +18,8 @@ const (
 )
 
 // outputCacheDir holds, in the group's build-cache volume, one folder per
-// content hash of a build's inputs with the library, its header and the
-// hosts built from them.
+// content hash of a build's inputs: lib-HASH with the library and its
+// header, hosts-HASH with the hosts built against that library.
 //
 // NOTE: nothing removes old folders; `cgohostlab clean` removes the
 // volume with everything in it.
@@ -31,29 +32,46 @@ func hostCompile(cc, h string) []string {
 		"-pthread", "-I" + buildDir, "-o", buildDir + "/" + h, h + ".c", "harness.c", buildDir + "/" + libraryFile, "-lpthread"}
 }
 
-// outputDir returns the output-cache folder of a build: a hash of the
-// image tag (the C compiler, C library and Debian toolchains in it), the
-// `go version`, the overlay files, the sources and the build commands.
-// The Go build cache does not cover the link of a c-archive or the C
-// compiler, which this cache skips on a warm rerun.
-func outputDir(imageTag, goVersion string, overlayFiles, sources map[string][]byte) string {
-	h := sha256.New()
-	fmt.Fprintf(h, "image=%s\ngo=%s\ncompile=%s\n", imageTag, goVersion, strings.Join(hostCompile("CC", "HOST"), " "))
-	for _, set := range []map[string][]byte{overlayFiles, sources} {
-		for _, name := range slices.Sorted(maps.Keys(set)) {
-			fmt.Fprintf(h, "file=%s %d\n", name, len(set[name]))
-			h.Write(set[name])
-		}
-	}
-	return outputCacheDir + "/" + hex.EncodeToString(h.Sum(nil))[:24]
+// outputDirs returns the output-cache folders of a build. The library's
+// folder is named by a hash of the image tag (the C compiler, C library
+// and Debian toolchains in it), the `go version`, the overlay files and
+// the Go library's sources. The hosts' folder is named by a hash of the
+// library's folder, the hosts' sources and the compile command, so a
+// change to a host does not relink the library. The Go build cache does
+// not cover the link of a c-archive or the C compiler, which this cache
+// skips on a warm rerun.
+func outputDirs(imageTag, goVersion string, overlayFiles, sources map[string][]byte) (libDir, hostDir string) {
+	lib := sha256.New()
+	fmt.Fprintf(lib, "image=%s\ngo=%s\n", imageTag, goVersion)
+	hashFiles(lib, overlayFiles, "")
+	hashFiles(lib, sources, "lab/src/golibs/")
+	libDir = outputCacheDir + "/lib-" + hex.EncodeToString(lib.Sum(nil))[:24]
+
+	host := sha256.New()
+	fmt.Fprintf(host, "lib=%s\ncompile=%s\n", libDir, strings.Join(hostCompile("CC", "HOST"), " "))
+	hashFiles(host, sources, "lab/src/hosts/")
+	hostDir = outputCacheDir + "/hosts-" + hex.EncodeToString(host.Sum(nil))[:24]
+	return libDir, hostDir
 }
 
-// restoreOutputs copies what the output cache holds in dir into buildDir
+// hashFiles writes the names and contents of the files under prefix to h,
+// in name order.
+func hashFiles(h hash.Hash, files map[string][]byte, prefix string) {
+	for _, name := range slices.Sorted(maps.Keys(files)) {
+		if strings.HasPrefix(name, prefix) {
+			fmt.Fprintf(h, "file=%s %d\n", name, len(files[name]))
+			h.Write(files[name])
+		}
+	}
+}
+
+// restoreOutputs copies what the output cache holds in dirs into buildDir
 // and returns the names of the files it copied.
-func (g *Group) restoreOutputs(ctx context.Context, dir string) (map[string]bool, error) {
-	res, err := g.step(ctx, "/", "sh", "-c", `mkdir -p "$1" && if [ -d "$0" ]; then cp -p "$0"/* "$1"/ 2>/dev/null; ls "$0"; fi`, dir, buildDir)
+func (g *Group) restoreOutputs(ctx context.Context, dirs ...string) (map[string]bool, error) {
+	script := `build=$0; mkdir -p "$build" && for d; do if [ -d "$d" ]; then cp -p "$d"/* "$build"/ 2>/dev/null; ls "$d"; fi; done`
+	res, err := g.step(ctx, "/", append([]string{"sh", "-c", script, buildDir}, dirs...)...)
 	if err != nil {
-		return nil, fmt.Errorf("restore build outputs from %s: %w", dir, err)
+		return nil, fmt.Errorf("restore build outputs from %s: %w", strings.Join(dirs, ", "), err)
 	}
 	out := map[string]bool{}
 	for _, name := range strings.Fields(string(res.Stdout)) {

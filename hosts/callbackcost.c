@@ -3,9 +3,9 @@
  *
  * - main, pthread: a call from the main thread and from a pthread that
  *   stays alive (so from Go 1.21 on it keeps its bound M, which the
- *   altstack record after its first call shows). After 1,000
- *   warm-up calls the call count doubles until one measurement runs for
- *   at least 100 ms; each repetition then times that many calls.
+ *   altstack record after its first call shows). After 1,000 warm-up
+ *   calls the call count doubles until one measurement runs for at least
+ *   100 ms. Each repetition then times that many calls.
  * - firstcall: the first call of a new pthread, which acquires an M and,
  *   from Go 1.21 on, binds it to the thread.
  * - threadexit, threadexit-c: the time from a thread's return from its

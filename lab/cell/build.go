@@ -120,35 +120,57 @@ func (g *Group) buildHosts(ctx context.Context, hosts []Host, probe []byte) erro
 	built := map[string]bool{}
 	g.Binaries = map[string]Binary{}
 	for _, h := range hosts {
+		libCache, hostCache := g.outputs.dirs(g.Image.CC, h, probe)
 		if !built[h.Library.dir()] {
-			if err := g.buildLibrary(ctx, h.Library); err != nil {
+			if err := g.buildLibrary(ctx, h.Library, libCache); err != nil {
 				return err
 			}
 			built[h.Library.dir()] = true
 		}
-		if err := g.compileHost(ctx, h); err != nil {
+		if err := g.compileHost(ctx, h, hostCache); err != nil {
 			return fmt.Errorf("compile host %s: %w", h.Name, err)
 		}
 	}
 	return nil
 }
 
-func (g *Group) buildLibrary(ctx context.Context, lib Library) error {
-	if _, err := g.step(ctx, "/", "mkdir", "-p", lib.dir()); err != nil {
+// buildLibrary builds lib, or copies it from the output cache when an
+// earlier build had the same inputs.
+func (g *Group) buildLibrary(ctx context.Context, lib Library, cache string) error {
+	file := path.Base(lib.path())
+	found, err := g.restoreOutputs(ctx, cache, lib.dir())
+	if err != nil {
 		return err
 	}
+	if found[file] && found[headerFile] {
+		g.Reused++
+		return nil
+	}
+
 	if _, err := g.step(ctx, lib.Package, "go", "build", "-tags", "cgohostlab", "-buildmode="+lib.BuildMode,
 		"-overlay", overlayDir+"/overlay.json", "-o", lib.path(), "."); err != nil {
 		return fmt.Errorf("build Go library %s as %s: %w", lib.Name, lib.BuildMode, err)
 	}
-	return nil
+	// The header goes first: the library's presence marks both.
+	return g.storeOutputs(ctx, cache, lib.dir(), headerFile, file)
 }
 
 // compileHost compiles h with the harness and records its binary.
-func (g *Group) compileHost(ctx context.Context, h Host) error {
+func (g *Group) compileHost(ctx context.Context, h Host, cache string) error {
 	bin := buildDir + "/" + h.Name
-	if _, err := g.step(ctx, h.Dir, compileCommand(g.Image.CC, h, bin)...); err != nil {
+	found, err := g.restoreOutputs(ctx, cache, buildDir)
+	if err != nil {
 		return err
+	}
+	if found[h.Name] {
+		g.Reused++
+	} else {
+		if _, err := g.step(ctx, h.Dir, compileCommand(g.Image.CC, h, bin)...); err != nil {
+			return err
+		}
+		if err := g.storeOutputs(ctx, cache, buildDir, h.Name); err != nil {
+			return err
+		}
 	}
 
 	res, err := g.step(ctx, "/", "readelf", "-lW", bin)

@@ -58,8 +58,13 @@ type Group struct {
 	Libc      string
 	Binaries  map[string]Binary
 	BuildLog  strings.Builder
+	// Reused counts the libraries and hosts that Build took from the
+	// output cache instead of building them.
+	Reused int
 
 	container testcontainers.Container
+	// outputs names the output-cache folders of this group's build.
+	outputs outputKeys
 	goroot    string // GOROOT inside the container
 	env       []string
 }
@@ -305,10 +310,12 @@ func (g *Group) Build(ctx context.Context, hosts []Host) error {
 		return err
 	}
 
+	g.outputs = newOutputKeys(g.ImageTag, g.GoVersion, files, sources)
 	if err := g.buildHosts(ctx, hosts, sources["lab/src/golibs/lab/probe.go"]); err != nil {
 		return err
 	}
-	g.Engine.Log.Info("group built", "group", g.Name(), "go", g.GoVersion, "libc", g.Libc, "took", time.Since(start).Round(time.Millisecond))
+	g.Engine.Log.Info("group built", "group", g.Name(), "go", g.GoVersion, "libc", g.Libc,
+		"reused outputs", g.Reused, "took", time.Since(start).Round(time.Millisecond))
 	return nil
 }
 

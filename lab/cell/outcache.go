@@ -11,46 +11,57 @@ import (
 	"strings"
 )
 
-// Files that the Go library build writes into buildDir.
-const (
-	libraryFile = "liblab.a"
-	headerFile  = "liblab.h" // written by go build beside the archive
-)
+// headerFile is the header that go build writes beside a c-archive or
+// c-shared library.
+const headerFile = "liblab.h"
 
 // outputCacheDir holds, in the group's build-cache volume, one folder per
-// content hash of a build's inputs: lib-HASH with the library and its
-// header, hosts-HASH with the hosts built against that library.
+// content hash of a build's inputs: lib-HASH with a library and its
+// header, host-HASH with a host built against that library. The Go build
+// cache does not cover the link of a c-archive or c-shared library or the
+// C compiler, which this cache skips on a warm rerun.
 //
 // NOTE: nothing removes old folders; `cgohostlab clean` removes the
 // volume with everything in it.
 const outputCacheDir = cacheDir + "/outputs"
 
-// hostCompile returns the command that compiles host h in the hosts
-// folder against the library in buildDir.
-func hostCompile(cc, h string) []string {
-	return []string{cc, "-std=c99", "-O1", "-g", "-Wall", "-Werror",
-		"-pthread", "-I" + buildDir, "-o", buildDir + "/" + h, h + ".c", "harness.c", buildDir + "/" + libraryFile, "-lpthread"}
+// outputKeys hashes what every library and host of a group depends on:
+// the image tag (the C compiler, C library and Debian toolchains in it),
+// the `go version` and the overlay files.
+type outputKeys struct {
+	base    string
+	sources map[string][]byte
 }
 
-// outputDirs returns the output-cache folders of a build. The library's
-// folder is named by a hash of the image tag (the C compiler, C library
-// and Debian toolchains in it), the `go version`, the overlay files and
-// the Go library's sources. The hosts' folder is named by a hash of the
-// library's folder, the hosts' sources and the compile command, so a
-// change to a host does not relink the library. The Go build cache does
-// not cover the link of a c-archive or the C compiler, which this cache
-// skips on a warm rerun.
-func outputDirs(imageTag, goVersion string, overlayFiles, sources map[string][]byte) (libDir, hostDir string) {
+func newOutputKeys(imageTag, goVersion string, overlayFiles, sources map[string][]byte) outputKeys {
+	h := sha256.New()
+	fmt.Fprintf(h, "image=%s\ngo=%s\n", imageTag, goVersion)
+	hashFiles(h, overlayFiles, "")
+	return outputKeys{base: hex.EncodeToString(h.Sum(nil)), sources: sources}
+}
+
+// dirs returns the output-cache folders of h's library and of h. The
+// library's folder hashes the group's inputs, the library's name and
+// build mode and its Go sources (the lab's golibs, or a scenario folder's
+// files and the probe). The host's folder hashes the library's folder,
+// the harness and hosts sources, the host's own files and its compile
+// command, so a change to a host does not relink the library.
+func (k outputKeys) dirs(cc string, h Host, probe []byte) (libDir, hostDir string) {
 	lib := sha256.New()
-	fmt.Fprintf(lib, "image=%s\ngo=%s\n", imageTag, goVersion)
-	hashFiles(lib, overlayFiles, "")
-	hashFiles(lib, sources, "lab/src/golibs/")
+	fmt.Fprintf(lib, "base=%s\nlibrary=%s\nmode=%s\npackage=%s\n", k.base, h.Library.Name, h.Library.BuildMode, h.Library.Package)
+	hashFiles(lib, k.sources, "lab/src/golibs/")
+	if h.Library.AddProbe {
+		hashFiles(lib, h.Files, "")
+		lib.Write(probe)
+	}
 	libDir = outputCacheDir + "/lib-" + hex.EncodeToString(lib.Sum(nil))[:24]
 
 	host := sha256.New()
-	fmt.Fprintf(host, "lib=%s\ncompile=%s\n", libDir, strings.Join(hostCompile("CC", "HOST"), " "))
-	hashFiles(host, sources, "lab/src/hosts/")
-	hostDir = outputCacheDir + "/hosts-" + hex.EncodeToString(host.Sum(nil))[:24]
+	fmt.Fprintf(host, "lib=%s\nname=%s\ncompile=%s\n", libDir, h.Name,
+		strings.Join(compileCommand(cc, h, buildDir+"/"+h.Name), "\x00"))
+	hashFiles(host, k.sources, "lab/src/hosts/")
+	hashFiles(host, h.Files, "")
+	hostDir = outputCacheDir + "/host-" + hex.EncodeToString(host.Sum(nil))[:24]
 	return libDir, hostDir
 }
 
@@ -65,38 +76,28 @@ func hashFiles(h hash.Hash, files map[string][]byte, prefix string) {
 	}
 }
 
-// restoreOutputs copies what the output cache holds in dirs into buildDir
+// restoreOutputs copies what the output-cache folder dir holds into dest
 // and returns the names of the files it copied.
-func (g *Group) restoreOutputs(ctx context.Context, dirs ...string) (map[string]bool, error) {
-	script := `build=$0; mkdir -p "$build" && for d; do if [ -d "$d" ]; then cp -p "$d"/* "$build"/ 2>/dev/null; ls "$d"; fi; done`
-	res, err := g.step(ctx, "/", append([]string{"sh", "-c", script, buildDir}, dirs...)...)
+func (g *Group) restoreOutputs(ctx context.Context, dir, dest string) (map[string]bool, error) {
+	script := `mkdir -p "$1" && if [ -d "$0" ]; then cp -p "$0"/* "$1"/ 2>/dev/null; ls "$0"; fi`
+	res, err := g.step(ctx, "/", "sh", "-c", script, dir, dest)
 	if err != nil {
-		return nil, fmt.Errorf("restore build outputs from %s: %w", strings.Join(dirs, ", "), err)
+		return nil, fmt.Errorf("restore build outputs from %s: %w", dir, err)
 	}
-	out := map[string]bool{}
+	found := map[string]bool{}
 	for _, name := range strings.Fields(string(res.Stdout)) {
-		out[name] = true
+		found[name] = true
 	}
-	return out, nil
+	return found, nil
 }
 
-// storeOutputs copies files of buildDir into the output cache folder dir.
-// Each file is copied under a temporary name and renamed, so a lab run
-// that shares the volume never reads half a file. The caller stores the
-// header before the library, whose presence marks both.
-func (g *Group) storeOutputs(ctx context.Context, dir string, files ...string) error {
+// storeOutputs copies files of src into the output-cache folder dir, in
+// order. Each file is copied under a temporary name and renamed, so a
+// lab run that shares the volume never reads half a file.
+func (g *Group) storeOutputs(ctx context.Context, dir, src string, files ...string) error {
 	script := `dir=$0; src=$1; shift; mkdir -p "$dir" && for f; do cp -p "$src/$f" "$dir/.$f.$$" && mv -f "$dir/.$f.$$" "$dir/$f" || exit 1; done`
-	if _, err := g.step(ctx, "/", append([]string{"sh", "-c", script, dir, buildDir}, files...)...); err != nil {
+	if _, err := g.step(ctx, "/", append([]string{"sh", "-c", script, dir, src}, files...)...); err != nil {
 		return fmt.Errorf("store build outputs in %s: %w", dir, err)
 	}
 	return nil
-}
-
-func containsAll(set map[string]bool, names []string) bool {
-	for _, n := range names {
-		if !set[n] {
-			return false
-		}
-	}
-	return true
 }

@@ -63,10 +63,11 @@ type Group struct {
 	Reused int
 
 	container testcontainers.Container
-	// outputs names the output-cache folders of this group's build.
-	outputs outputKeys
 	goroot    string // GOROOT inside the container
 	env       []string
+
+	// outputs names the output-cache folders of this group's build.
+	outputs outputKeys
 }
 
 // Binary is a compiled host.

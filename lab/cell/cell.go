@@ -66,7 +66,7 @@ type Group struct {
 	goroot    string // GOROOT inside the container
 	env       []string
 
-	// outputs names the output-cache folders of this group's build.
+	// outputs hashes the inputs that name the output-cache folders.
 	outputs outputKeys
 }
 

@@ -193,7 +193,7 @@ func (l *Lab) RunCell(ctx context.Context, g *cell.Group, c matrix.Cell) *report
 	host := cell.HostFor(sc).Name
 	var res *cell.RunResult
 	var err error
-	runHost := func() { res, err = g.Run(ctx, host, sc.Args, sc.Env, sc.Timeout.Duration) }
+	runHost := func() { res, err = g.Run(ctx, host, sc.Args, sc.Env, sc.StackLimit, sc.Timeout.Duration) }
 	if sc.Benchmark {
 		l.Quiet.Exclusive(runHost)
 	} else {

@@ -80,9 +80,13 @@ type Scenario struct {
 	Host string   `json:"host,omitempty"`
 	Args []string `json:"args,omitempty"`
 	// Env holds environment variables set for the host's run.
-	Env     map[string]string `json:"env,omitempty"`
-	Timeout Duration          `json:"timeout"`
-	Smoke   bool              `json:"smoke"`
+	Env map[string]string `json:"env,omitempty"`
+	// StackLimit is the RLIMIT_STACK soft limit the host starts under, as
+	// `ulimit -s` takes it: KiB, or "unlimited". Empty keeps the
+	// container's limit.
+	StackLimit string   `json:"stack_limit,omitempty"`
+	Timeout    Duration `json:"timeout"`
+	Smoke      bool     `json:"smoke"`
 	// BuildMode is the Go library's -buildmode: "c-archive" or
 	// "c-shared". Parse sets "c-archive" when the file leaves it out.
 	BuildMode string `json:"buildmode,omitempty"`
@@ -347,6 +351,9 @@ func (sc *Scenario) validate(set *Set) error {
 	case sc.Dir == "" && !namePattern.MatchString(sc.Host):
 		return fmt.Errorf("field host: %q is invalid: name a C host in hosts/ without the .c suffix", sc.Host)
 	}
+	if !validStackLimit(sc.StackLimit) {
+		return fmt.Errorf("field stack_limit: %q is invalid: give KiB as a positive integer, as `ulimit -s` takes it, or \"unlimited\"", sc.StackLimit)
+	}
 	if sc.Timeout.Duration <= 0 {
 		return errors.New("field timeout: missing or not positive: give a duration such as \"90s\"")
 	}
@@ -389,6 +396,12 @@ func (sc *Scenario) validateLibrary() error {
 		return fmt.Errorf("field load: %q needs buildmode %q, got %q", LoadDlopen, BuildModeCShared, sc.BuildMode)
 	}
 	return nil
+}
+
+var stackLimitKiB = regexp.MustCompile(`^[1-9][0-9]{0,9}$`)
+
+func validStackLimit(s string) bool {
+	return s == "" || s == "unlimited" || stackLimitKiB.MatchString(s)
 }
 
 func (e Expectation) validate(set *Set) error {

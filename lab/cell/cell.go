@@ -155,7 +155,11 @@ func Start(ctx context.Context, e *engine.Engine, im matrix.Image, tag string, t
 	default:
 		return nil, fmt.Errorf("toolchain %s: unknown kind %q", tc.Name, tc.Kind)
 	}
-	vol := CacheVolume(im.Name, tc.Name)
+	cacheImage := im.Name
+	if im.CacheImage != "" {
+		cacheImage = im.CacheImage
+	}
+	vol := CacheVolume(cacheImage, tc.Name)
 	if err := e.EnsureVolume(ctx, vol, engine.KindCache); err != nil {
 		return nil, err
 	}
@@ -288,6 +292,9 @@ func (g *Group) Build(ctx context.Context, hosts []Host) error {
 	if err != nil {
 		return fmt.Errorf("overlay for %s on %s: %w", g.Variant.Name, g.GoVersion, err)
 	}
+	if err := g.addStackBound(ctx, files); err != nil {
+		return err
+	}
 	files["overlay.json"] = overlay.JSON(g.goroot, overlayDir, files)
 	if err := g.Engine.CopyFiles(ctx, g.ContainerID(), "/", prefixed("lab/overlay/", files)); err != nil {
 		return err
@@ -339,8 +346,10 @@ type RunResult struct {
 
 // Run runs host with args and the extra environment env under `timeout`:
 // SIGQUIT at the timeout so a Go traceback reaches stderr, SIGKILL
-// killAfter later. Core dumps are off.
-func (g *Group) Run(ctx context.Context, host string, args []string, env map[string]string, timeout time.Duration) (*RunResult, error) {
+// killAfter later. Core dumps are off. A non-empty stackLimit is the
+// RLIMIT_STACK soft limit the host starts under, as `ulimit -s` takes it
+// (KiB or "unlimited").
+func (g *Group) Run(ctx context.Context, host string, args []string, env map[string]string, stackLimit string, timeout time.Duration) (*RunResult, error) {
 	bin, ok := g.Binaries[host]
 	if !ok {
 		return nil, fmt.Errorf("host %s was not built in %s", host, g.Name())
@@ -354,7 +363,11 @@ func (g *Group) Run(ctx context.Context, host string, args []string, env map[str
 			cmd = append(cmd, k+"="+env[k])
 		}
 	}
-	cmd = append(cmd, "sh", "-c", `ulimit -c 0 && exec timeout -s QUIT -k "$0" "$@"`,
+	limits := "ulimit -c 0"
+	if stackLimit != "" {
+		limits += " && ulimit -s " + stackLimit
+	}
+	cmd = append(cmd, "sh", "-c", limits+` && exec timeout -s QUIT -k "$0" "$@"`,
 		strconv.Itoa(int(killAfter.Seconds()))+"s", strconv.Itoa(int(timeout.Seconds()))+"s", bin.Path)
 	cmd = append(cmd, args...)
 	start := time.Now()

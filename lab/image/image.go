@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"os"
 	"os/exec"
 	"path"
@@ -112,6 +113,9 @@ type Image struct {
 	Base string // Base.Name
 	CC   string // C compiler of the image
 	Libc string // "glibc" or "musl"
+	// Args are build arguments besides BASE, for a folder that serves
+	// several images.
+	Args map[string]string
 }
 
 // Builder provides images. Within one process it builds each image at
@@ -329,6 +333,10 @@ func (im Image) Tag(baseTag string) (string, error) {
 	if salt := os.Getenv(ImageSaltEnv); salt != "" {
 		fmt.Fprintf(h, "salt=%s\n", salt)
 	}
+	argNames := slices.Sorted(maps.Keys(im.Args))
+	for _, k := range argNames {
+		fmt.Fprintf(h, "arg %s=%s\n", k, im.Args[k])
+	}
 	names := make([]string, 0, len(files))
 	for n := range files {
 		names = append(names, n)
@@ -396,7 +404,7 @@ func (b *Builder) buildImage(ctx context.Context, im Image, baseTag string) (str
 	resp, err := b.Engine.Client.ImageBuild(ctx, &buf, client.ImageBuildOptions{
 		Tags:        []string{tag},
 		Dockerfile:  "Dockerfile",
-		BuildArgs:   map[string]*string{"BASE": &baseTag},
+		BuildArgs:   buildArgs(baseTag, im.Args),
 		Labels:      map[string]string{engine.LabelLab: "true", engine.LabelKind: engine.KindImage},
 		Remove:      true,
 		ForceRemove: true,
@@ -412,6 +420,14 @@ func (b *Builder) buildImage(ctx context.Context, im Image, baseTag string) (str
 	}
 	b.Engine.Log.Info("lab image ready", "image", im.Name, "tag", tag, "took", time.Since(start).Round(time.Millisecond))
 	return tag, nil
+}
+
+func buildArgs(baseTag string, args map[string]string) map[string]*string {
+	out := map[string]*string{"BASE": &baseTag}
+	for k, v := range args {
+		out[k] = &v
+	}
+	return out
 }
 
 // readBuildStream reads the engine's JSON build messages and returns the

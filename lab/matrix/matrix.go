@@ -22,6 +22,12 @@ type Image struct {
 	image.Image
 	Toolchains []string
 	Variants   []VariantUse
+	// StackBound names the platform whose stack-bound API the image's
+	// shims emulate (see package stackbound); empty for plain images.
+	StackBound string
+	// CacheImage is the image whose build-cache volumes this one shares;
+	// empty means its own.
+	CacheImage string
 	Notes      string
 }
 
@@ -33,7 +39,10 @@ type VariantUse struct {
 	Smoke []string
 	// NoSmoke leaves the variant out of the smoke set.
 	NoSmoke bool
-	Notes   string
+	// Scenarios limits the variant's cells to these scenarios; nil runs
+	// every scenario.
+	Scenarios []string
+	Notes     string
 }
 
 // injections lists the regression injections; an image runs each as a
@@ -105,6 +114,10 @@ var Images = []Image{
 		Variants:   []VariantUse{{Variant: "stock"}},
 		Notes:      "Debian bullseye, glibc 2.31 (before 2.32 changed pthread_getattr_np's error paths).",
 	},
+}
+
+func init() {
+	Images = append(Images, stackBoundImages()...)
 }
 
 // ToolchainKind is the source of a toolchain.
@@ -261,6 +274,9 @@ func All(set *scenarios.Set) []Cell {
 					continue
 				}
 				for _, sc := range set.Scenarios {
+					if vu.Scenarios != nil && !slices.Contains(vu.Scenarios, sc.Name) {
+						continue
+					}
 					if v.Catches != "" && sc.Name != v.Catches {
 						continue // an injection runs only the scenario that must catch it
 					}
@@ -382,6 +398,9 @@ func inSmoke(c Cell, sc *scenarios.Scenario) bool {
 	if !slices.Contains(smokeImages, c.Image) || !slices.Contains(smokeToolchains, c.Toolchain) {
 		return false
 	}
+	if im.StackBound != "" && c.Toolchain != "host" {
+		return false // the stack-bound images smoke with the host Go only
+	}
 	base, _ := SplitPatch(c.Variant)
 	for _, vu := range im.Variants {
 		if vu.Variant == base {
@@ -391,8 +410,9 @@ func inSmoke(c Cell, sc *scenarios.Scenario) bool {
 	return false
 }
 
-// smokeImages are the images of the smoke set: one base to bootstrap.
-var smokeImages = []string{"glibc", "musl"}
+// smokeImages are the images of the smoke set, all on one base to
+// bootstrap.
+var smokeImages = []string{"glibc", "musl", "darwinlike", "solarislike", "illumoslike"}
 
 // smokeToolchains are the toolchains of the smoke set: the baseline, one
 // of the first with bound Ms, and the Go that runs the lab.

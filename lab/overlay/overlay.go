@@ -156,6 +156,9 @@ type Variant struct {
 	// Catches is the scenario that must detect the injection; an
 	// injection's cells run only that scenario.
 	Catches string
+	// Quirk is true for a quirk mode of a stack-bound image's shims (see
+	// package stackbound); such a variant runs only on those images.
+	Quirk bool
 	// MinMinor is the oldest Go 1.N whose runtime has the code the edits
 	// change.
 	MinMinor int
@@ -250,6 +253,7 @@ func VariantByName(name string) (Variant, error) {
 		out.Summary += " " + v.Summary
 		out.Workaround = out.Workaround || v.Workaround
 		out.Injection = out.Injection || v.Injection
+		out.Quirk = out.Quirk || v.Quirk
 		if v.Bug != "" {
 			out.Bug = v.Bug
 		}

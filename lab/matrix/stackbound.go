@@ -1,0 +1,51 @@
+package matrix
+
+import (
+	"github.com/cgohostlab/cgohostlab/lab/image"
+	"github.com/cgohostlab/cgohostlab/lab/stackbound"
+)
+
+// stackBoundScenarios are the scenarios that the stack-bound images run:
+// the ones that judge g0 bounds. The quirk variants run the three that
+// involve the main thread.
+var (
+	stackBoundScenarios = []string{"startup", "deepstack", "stackswitch", "smallstack", "bounds", "bounds-unlimited"}
+	quirkScenarios      = []string{"deepstack", "bounds", "bounds-unlimited"}
+)
+
+// stackBoundToolchains are the toolchains of the stack-bound images: every
+// Debian toolchain of the base from Go 1.21 on, and the host Go on
+// bookworm; the newest Go on trixie. Go 1.19's runtime/cgo has no
+// x_cgo_getstackbound to compile against a shim, so it is not applicable.
+var stackBoundToolchains = map[string][]string{
+	"bookworm": {"go1.21", "go1.22", "go1.23", "host"},
+	"trixie":   {"go1.27"},
+}
+
+// stackBoundImages returns the darwinlike, solarislike and illumoslike
+// images on the bookworm and trixie bases. They share the glibc images'
+// build caches, because they build with the same compiler and headers.
+func stackBoundImages() []Image {
+	var images []Image
+	for _, p := range stackbound.Platforms {
+		variants := []VariantUse{{Variant: "stock", Scenarios: stackBoundScenarios, Smoke: []string{"startup", "bounds", "bounds-unlimited"}}}
+		for _, q := range p.Quirks {
+			variants = append(variants, VariantUse{Variant: q.Variant, Scenarios: quirkScenarios, Smoke: []string{"bounds", "bounds-unlimited"}, Notes: q.Summary})
+		}
+		for _, base := range []struct{ name, suffix, cache string }{{"bookworm", "", "glibc"}, {"trixie", "-trixie", "glibc-trixie"}} {
+			images = append(images, Image{
+				Image: image.Image{
+					Name: p.Name + "like" + base.suffix, Dir: "stackbound", Base: base.name, CC: "gcc", Libc: "glibc",
+					Args: map[string]string{"PLATFORM": p.Name},
+				},
+				StackBound: p.Name,
+				CacheImage: base.cache,
+				Toolchains: stackBoundToolchains[base.name],
+				Variants:   variants,
+				Notes: "Debian " + base.name + "'s glibc with shims that emulate " + p.Name + "'s stack-bound API; default thread stack " +
+					p.ThreadStack + ". Go 1.19 is not applicable: its runtime/cgo has no x_cgo_getstackbound.",
+			})
+		}
+	}
+	return images
+}

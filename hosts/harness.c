@@ -170,10 +170,14 @@ void lab_call(const char *kind, size_t depth, int gc) {
 	uintptr_t sp;
 	char m[24], extra[24], lo[24], hi[24], acc[24];
 
+	/*
+	 * The true bounds are read after the call: reading /proc/self/maps
+	 * would fault in stack pages below SP before Go runs on them.
+	 */
 	memset(p, 0, sizeof p);
-	lab_true_bounds(&b);
 	sp = lab_sp();
 	LabCall(gc, (uint64_t *)p);
+	lab_true_bounds(&b);
 
 	lab_emit("{\"rec\":\"call\",\"kind\":\"%s\",\"tid\":%ld,\"depth\":%lu,"
 	         "\"sp\":%lu,\"true_lo\":%lu,\"true_hi\":%lu,\"truth\":\"%s\","

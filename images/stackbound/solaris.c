@@ -7,14 +7,15 @@
  * Main thread: [T - R, T), with T the stack top and R the RLIMIT_STACK
  * soft limit when the program started. With an unlimited limit the stock
  * mode reports the whole room down to the mapping below, and the quirk
- * mode reports the current stack size, not the maximum, as Solaris did in
- * golang/go#12210 (Solaris grows the main stack segment page by page on
- * faults, golang/go#14865):
- *   LAB_QUIRK_UNLIMITED_MAPPED  from T down to the lowest page under SP
- *                               that faults brought in so far
- * Linux maps 128 KiB of stack at exec whether it is used or not, so the
- * quirk does not report the [stack] mapping: it walks down from SP with
- * mincore while pages are resident, which they are once touched.
+ * mode reports the stack size that libc recorded at start-up, not the
+ * maximum, as Solaris did in golang/go#12210 (0x3000 bytes there; Solaris
+ * grows the main stack segment page by page on faults, golang/go#14865):
+ *   LAB_QUIRK_UNLIMITED_MAPPED  [T - S, T), S the stack faulted in when
+ *                               the shim's constructor ran
+ * Once the program uses more stack than S, the range no longer contains
+ * SP. Linux maps 128 KiB of stack at exec whether it is used or not, so
+ * the quirk does not take S from the [stack] mapping: it walks down from
+ * SP with mincore while pages are resident, which they are once touched.
  * Secondary threads report their true stack. The platform default of
  * 2 MiB (64-bit) for threads created with default attributes is installed
  * by a constructor.
@@ -29,48 +30,54 @@
 
 static rlim_t lab_solaris_start_limit = RLIM_INFINITY;
 
+#if defined(LAB_QUIRK_UNLIMITED_MAPPED)
+#include <sys/mman.h>
+
+/* lab_solaris_faulted_lo returns the lowest page of the resident run of
+ * pages that contains SP. */
+static uintptr_t lab_solaris_faulted_lo(void) {
+	volatile char marker = 0;
+	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+	uintptr_t lo = (uintptr_t)&marker & ~(page - 1);
+	unsigned char resident;
+
+	while (mincore((void *)(lo - page), page, &resident) == 0 && (resident & 1))
+		lo -= page;
+	return lo;
+}
+
+/* The main thread's stack faulted in at start-up: [lab_solaris_start_lo, T). */
+static uintptr_t lab_solaris_start_lo;
+#endif
+
 __attribute__((constructor)) static void lab_solaris_init(void) {
 	struct rlimit rl;
 
 	lab_set_default_stacksize(LAB_SOLARIS_THREAD_STACK);
 	if (getrlimit(RLIMIT_STACK, &rl) == 0)
 		lab_solaris_start_limit = rl.rlim_cur;
-}
-
 #if defined(LAB_QUIRK_UNLIMITED_MAPPED)
-#include <sys/mman.h>
-
-/* lab_solaris_faulted_lo returns the lowest page of the resident run of
- * the main stack that contains SP, or V when SP is on another stack. */
-static uintptr_t lab_solaris_faulted_lo(const struct lab_stack *s) {
-	volatile char marker = 0;
-	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
-	uintptr_t lo = (uintptr_t)&marker & ~(page - 1);
-	unsigned char resident;
-
-	if (lo < s->mapped_lo || lo >= s->hi)
-		return s->mapped_lo;
-	while (lo - page >= s->mapped_lo && mincore((void *)(lo - page), page, &resident) == 0 && (resident & 1))
-		lo -= page;
-	return lo;
-}
+	if (lab_stack_is_main())
+		lab_solaris_start_lo = lab_solaris_faulted_lo();
 #endif
+}
+
 
 static int lab_solaris_getattr_np(pthread_t t, pthread_attr_t *a) {
 	struct lab_stack s;
 	uintptr_t lo;
 
+	lab_attr_init(a);
 	if (!pthread_equal(t, pthread_self()))
 		return ESRCH;
 	if (lab_stack_get(&s) != 0)
 		return EINVAL;
-	lab_attr_init(a);
 	lo = s.lo;
 	if (s.main && lab_solaris_start_limit != RLIM_INFINITY && lab_solaris_start_limit < s.hi)
 		lo = s.hi - lab_solaris_start_limit;
 #if defined(LAB_QUIRK_UNLIMITED_MAPPED)
 	if (s.main && lab_solaris_start_limit == RLIM_INFINITY)
-		lo = lab_solaris_faulted_lo(&s);
+		lo = lab_solaris_start_lo >= s.mapped_lo && lab_solaris_start_lo < s.hi ? lab_solaris_start_lo : s.mapped_lo;
 #endif
 	return lab_attr_set(a, lo, s.hi - lo);
 }

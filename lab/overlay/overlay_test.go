@@ -215,3 +215,21 @@ func TestComposedVariant(t *testing.T) {
 		t.Errorf("expected a workaround and injection catching deepstack from Go 1.21, got %+v", v)
 	}
 }
+
+func TestTrustBoundsEdit(t *testing.T) {
+	v, err := VariantByName("quirk-unlimited-mapped+trust-bounds")
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, err := v.Files(hostRead(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := files[cgocallFile]
+	if !bytes.Contains(src, []byte("if bounds[0] != 0 || (false && (bounds[0] != 0 && sp > bounds[0] && sp <= bounds[1])) /* cgohostlab: bounds trusted without SP */ {")) {
+		t.Errorf("SP test not dropped; got:\n%s", grepFunc(src, "func callbackUpdateSystemStack("))
+	}
+	if _, err := parser.ParseFile(token.NewFileSet(), cgocallFile, src, 0); err != nil {
+		t.Errorf("edited %s does not parse: %v", cgocallFile, err)
+	}
+}

@@ -124,6 +124,14 @@ func TestSelect(t *testing.T) {
 			[]string{"musl/host/stock/deepstack", "glibc-trixie/go1.26/stock/deepstack", "glibc/host/leak-on-exit/churn"}},
 		{"injection", Filter{Pattern: "sticky-bounds"}, []string{"glibc/go1.21/sticky-bounds/deepstack", "musl-trixie/go1.27/noargv+sticky-bounds/deepstack"}, []string{"glibc/go1.21/sticky-bounds/churn"}},
 		{"names", Filter{Images: []string{"musl"}, Scenarios: []string{"churn"}}, []string{"musl/host/stock/churn"}, []string{"glibc/host/stock/churn", "musl/host/noargv/deepstack"}},
+		{"stack-bound images", Filter{Pattern: "darwinlike|solarislike|illumoslike"},
+			[]string{"darwinlike/go1.21/quirk-main512k/bounds", "darwinlike-trixie/go1.27/quirk-main8m/deepstack", "solarislike/go1.21/quirk-unlimited-mapped+trust-bounds/bounds-unlimited",
+				"illumoslike-trixie/go1.27/quirk-unlimited-wrap/bounds-unlimited", "solarislike/host/stock/stackswitch"},
+			[]string{"darwinlike/go1.19/stock/bounds", "darwinlike/host/stock/churn", "darwinlike/host/quirk-main512k/smallstack", "glibc/host/quirk-main512k/bounds",
+				"darwinlike/host/quirk-unlimited-wrap/bounds"}},
+		{"stack-bound smoke", Filter{Short: true},
+			[]string{"darwinlike/host/quirk-main512k/bounds", "solarislike/host/quirk-unlimited-mapped+trust-bounds/bounds-unlimited", "illumoslike/host/stock/bounds-unlimited"},
+			[]string{"darwinlike/go1.22/stock/bounds", "darwinlike/host/quirk-main8m/bounds", "darwinlike-trixie/go1.27/stock/bounds", "darwinlike/host/stock/deepstack"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -118,6 +118,8 @@ func (r *Report) Markdown() string {
 		w("- `%s` (%s): %s\n", v.Name, kind, v.Summary)
 	}
 
+	w("%s", r.boundsTable())
+
 	w("\n## Bounds by thread kind\n\n")
 	w("exact: the g0 bounds are the true stack. conservative: accurate bounds inside it. " +
 		"estimate: the runtime guessed [SP-32 KiB, SP+1 KiB). unsafe: the lower bound lies below the true stack. " +

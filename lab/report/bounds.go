@@ -1,0 +1,125 @@
+package report
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/cgohostlab/cgohostlab/lab/judge"
+)
+
+// boundsKinds are the thread kinds of the bounds host, the columns of the
+// bounds-correctness table.
+var boundsKinds = []string{"main", "pthread-default", "pthread-256k", "pthread-8m", "setstack-1m", "pthread-min", "main-unlimited"}
+
+// boundsScenarios are the scenarios whose cells fill the table.
+var boundsScenarios = []string{"bounds", "bounds-unlimited"}
+
+// boundsDeepest is the deepest call of the bounds host.
+const boundsDeepest = 400 * 1024
+
+// boundsRow is one image, toolchain and variant of the table.
+type boundsRow struct {
+	group   string
+	entries map[string]string // by thread kind
+	died    []string          // "scenario: first line of the fatal error"
+	verdict map[string]string // by scenario, including deepstack
+}
+
+// boundsTable renders the bounds-correctness table, or "" when no cell of
+// the bounds scenarios ran. The caller holds r.mu.
+func (r *Report) boundsTable() string {
+	rows := map[string]*boundsRow{}
+	for _, c := range r.Cells {
+		if !slices.Contains(boundsScenarios, c.Scenario) && c.Scenario != "deepstack" {
+			continue
+		}
+		group := c.Image + "/" + c.Toolchain + "/" + c.Variant
+		row := rows[group]
+		if row == nil {
+			row = &boundsRow{group: group, entries: map[string]string{}, verdict: map[string]string{}}
+			rows[group] = row
+		}
+		row.verdict[c.Scenario] = string(c.Verdict)
+		if !slices.Contains(boundsScenarios, c.Scenario) {
+			continue
+		}
+		for _, kb := range c.Bounds {
+			row.entries[kb.Kind] = boundsEntry(kb, deepestCall(c.Records, kb.Kind))
+		}
+		if c.Exit != nil && (c.Exit.Signal != "" || c.Exit.Code != 0) {
+			row.died = append(row.died, c.Scenario+": "+firstFatalLine(c.Stderr, c.Exit))
+		}
+	}
+	var groups []string
+	for g, row := range rows {
+		if len(row.entries) > 0 || len(row.died) > 0 {
+			groups = append(groups, g)
+		}
+	}
+	if len(groups) == 0 {
+		return ""
+	}
+	slices.Sort(groups)
+
+	var b strings.Builder
+	b.WriteString("\n## Bounds correctness\n\n")
+	b.WriteString("How the g0 bounds that the runtime held (read by the probe) relate to each thread's true stack, " +
+		"from the bounds and bounds-unlimited scenarios: calls from the entry frame and from 40 KiB and 400 KiB deep, " +
+		"with a GC on g0. Each entry is the worst call of the kind: exact, conservative (accurate bounds inside the stack), " +
+		"estimate (the runtime guessed from SP) or unsafe (the lower bound lies below the stack, by the bytes shown). " +
+		"\"to N\" gives the deepest call that returned when it is less than 400 KiB (deeper calls did not fit, or the host died). " +
+		"- means the kind did not run. The last columns are the verdicts of the bounds, bounds-unlimited and deepstack cells.\n\n")
+	b.WriteString("| image/toolchain/variant | " + strings.Join(boundsKinds, " | ") + " | bounds | bounds-unlimited | deepstack | host died |\n")
+	b.WriteString("|---" + strings.Repeat("|---", len(boundsKinds)+4) + "|\n")
+	for _, g := range groups {
+		row := rows[g]
+		cells := []string{g}
+		for _, k := range boundsKinds {
+			cells = append(cells, orDash(row.entries[k]))
+		}
+		for _, sc := range []string{"bounds", "bounds-unlimited", "deepstack"} {
+			cells = append(cells, orDash(row.verdict[sc]))
+		}
+		cells = append(cells, orDash(strings.Join(row.died, "; ")))
+		b.WriteString("| " + strings.Join(cells, " | ") + " |\n")
+	}
+	return b.String()
+}
+
+func boundsEntry(kb judge.KindBounds, deepest uint64) string {
+	entry := string(kb.Class)
+	if kb.Class == judge.Unsafe {
+		entry = "**unsafe by " + size(kb.UnsafeBy) + "**"
+		if kb.UnsafeBy == 0 {
+			entry = "**unsafe: bounds exclude SP**"
+		}
+	}
+	if deepest < boundsDeepest {
+		entry += " to " + size(deepest)
+	}
+	return entry
+}
+
+// deepestCall returns the largest depth of kind's call records.
+func deepestCall(recs []judge.Record, kind string) uint64 {
+	var deepest uint64
+	for _, r := range recs {
+		if r.Rec == "call" && r.Kind == kind {
+			deepest = max(deepest, r.Depth)
+		}
+	}
+	return deepest
+}
+
+// firstFatalLine returns the Go runtime's fatal error line from stderr,
+// or the exit status.
+func firstFatalLine(stderr string, exit *judge.Exit) string {
+	for _, line := range strings.Split(stderr, "\n") {
+		line = strings.TrimSpace(line)
+		if strings.HasPrefix(line, "fatal") || strings.HasPrefix(line, "runtime:") || strings.HasPrefix(line, "panic") {
+			return fmt.Sprintf("`%s`", strings.ReplaceAll(line, "|", `\|`))
+		}
+	}
+	return exit.String()
+}

@@ -1,16 +1,17 @@
 /*
  * bounds: the bounds-correctness table's host. Every thread kind calls Go
  * from its entry frame and from 40 KiB and 400 KiB deep, with a GC on g0
- * each time, so the probe shows the g0 bounds the runtime holds for that
- * kind of stack and whether deep calls survive them. The kinds are the
+ * each time. The probe then shows the g0 bounds that the runtime holds for
+ * that kind of stack, and the host shows whether deep calls survive them. The kinds are the
  * main thread, pthreads with the C library's default stack, 256 KiB and
  * 8 MiB (pthread_attr_setstacksize), a 1 MiB stack the host allocated
  * (pthread_attr_setstack) and PTHREAD_STACK_MIN.
  *
  * With the argument "main" only the main thread runs. The main thread's
- * kind is "main-unlimited" when RLIMIT_STACK is unlimited, which the
- * scenario sets before the host starts because a limit set later does
- * not change the main thread's stack.
+ * kind is "main-unlimited" when RLIMIT_STACK is unlimited, or the second
+ * argument when there is one. The scenario sets the limit before the host
+ * starts, because a limit set later does not change the main thread's
+ * stack.
  *
  * A depth that does not fit in the thread's stack (with 64 KiB to spare)
  * is skipped and recorded as such. The PTHREAD_STACK_MIN thread runs last
@@ -83,6 +84,8 @@ int main(int argc, char **argv) {
 	lab_start("bounds");
 	if (getrlimit(RLIMIT_STACK, &rl) == 0 && rl.rlim_cur == RLIM_INFINITY)
 		run_depths("main-unlimited");
+	else if (main_only && argc > 2)
+		run_depths(argv[2]);
 	else
 		run_depths("main");
 	if (!main_only) {

@@ -1,7 +1,7 @@
 /*
  * Darwin's stack-bound API on Linux: pthread_get_stackaddr_np returns the
  * HIGH end of the calling thread's stack and pthread_get_stacksize_np its
- * size, as macOS libpthread does. Both answer only for pthread_self().
+ * size, as macOS libpthread does. Both support only pthread_self().
  *
  * Main thread (macOS 10.12 and later): the high end is the stack top and
  * the size is RLIMIT_STACK rounded up to a page, read once when the

@@ -1,8 +1,8 @@
 /*
  * illumos's stack-bound API on Linux: there is no pthread_getattr_np, and
  * pthread_attr_get_np reports the calling thread's stack into an attr
- * that pthread_attr_init initialized (EINVAL otherwise). It answers only
- * for pthread_self().
+ * that pthread_attr_init initialized (EINVAL otherwise). It supports only
+ * pthread_self().
  *
  * Main thread: [T - R, T), with T the stack top and R the RLIMIT_STACK
  * soft limit when the program started. With an unlimited limit the stock

@@ -59,8 +59,8 @@ static void check(const char *what, int ok, unsigned long want_lo, unsigned long
 		failures++;
 }
 
-/* query returns the emulated API's answer as [lo, hi); hi may be below lo
- * when the platform's size wraps. */
+/* query returns the range that the emulated API reports as [lo, hi); hi
+ * may be below lo when the platform's size wraps. */
 static int query(uintptr_t *lo, uintptr_t *hi) {
 #if defined(LAB_SHIM_DARWIN)
 	uintptr_t top = (uintptr_t)pthread_get_stackaddr_np(pthread_self());

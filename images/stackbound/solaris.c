@@ -1,15 +1,16 @@
 /*
  * Oracle Solaris's stack-bound API on Linux: pthread_getattr_np
  * initializes the attr itself and reports the calling thread's stack,
- * which pthread_attr_getstack returns by its low end. It answers only for
+ * which pthread_attr_getstack returns by its low end. It supports only
  * pthread_self().
  *
  * Main thread: [T - R, T), with T the stack top and R the RLIMIT_STACK
  * soft limit when the program started. With an unlimited limit the stock
  * mode reports the whole room down to the mapping below, and the quirk
  * mode reports the stack size that libc recorded at start-up, not the
- * maximum, as Solaris did in golang/go#12210 (0x3000 bytes there; Solaris
- * grows the main stack segment page by page on faults, golang/go#14865):
+ * maximum, as Solaris did when Go's cgo tests hit "morestack on g0" there
+ * (0x3000 bytes). Solaris grows the main stack segment page by page on
+ * faults.
  *   LAB_QUIRK_UNLIMITED_MAPPED  [T - S, T), S the stack faulted in when
  *                               the shim's constructor ran
  * Once the program uses more stack than S, the range no longer contains

@@ -1,6 +1,6 @@
 /*
- * The calling thread's true stack, which every emulated stack-bound API
- * answers from. Included by each platform's shim; all functions are
+ * The calling thread's true stack, from which every emulated stack-bound
+ * API computes its result. Included by each platform's shim; all functions are
  * static, so the shim adds no symbols but its API.
  *
  * For the main thread the stack is the /proc/self/maps mapping that

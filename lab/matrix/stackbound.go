@@ -8,21 +8,21 @@ import (
 )
 
 // stackBoundScenarios are the scenarios that the stack-bound images run:
-// the ones that judge g0 bounds. The quirk variants run the three that
+// the ones that judge g0 bounds. The quirk variants run those that
 // involve the main thread.
 var (
-	stackBoundScenarios = []string{"startup", "deepstack", "stackswitch", "smallstack", "bounds", "bounds-unlimited"}
-	quirkScenarios      = []string{"deepstack", "bounds", "bounds-unlimited"}
+	stackBoundScenarios = []string{"startup", "deepstack", "stackswitch", "smallstack", "bounds", "bounds-1m", "bounds-unlimited"}
+	quirkScenarios      = []string{"deepstack", "bounds", "bounds-1m", "bounds-unlimited"}
 )
 
 // smokeQuirks are the quirk variants in the smoke set: one per platform,
 // each with the expectation that the issue names for it.
 var smokeQuirks = []string{"quirk-main512k", "quirk-unlimited-mapped", "quirk-unlimited-wrap"}
 
-// stackBoundToolchains are the toolchains of the stack-bound images: every
-// Debian toolchain of the base from Go 1.21 on, and the host Go on
-// bookworm; the newest Go on trixie. Go 1.19's runtime/cgo has no
-// x_cgo_getstackbound to compile against a shim, so it is not applicable.
+// stackBoundToolchains are the toolchains of the stack-bound images by
+// base: Debian's Go 1.21 to 1.23 and the host Go on bookworm, the newest
+// Go on trixie. Go 1.19 is not applicable, because its runtime/cgo has no
+// x_cgo_getstackbound to compile against a shim.
 var stackBoundToolchains = map[string][]string{
 	"bookworm": {"go1.21", "go1.22", "go1.23", "host"},
 	"trixie":   {"go1.27"},
@@ -34,9 +34,9 @@ var stackBoundToolchains = map[string][]string{
 func stackBoundImages() []Image {
 	var images []Image
 	for _, p := range stackbound.Platforms {
-		variants := []VariantUse{{Variant: "stock", Scenarios: stackBoundScenarios, Smoke: []string{"startup", "bounds", "bounds-unlimited"}}}
+		variants := []VariantUse{{Variant: "stock", Scenarios: stackBoundScenarios, Smoke: []string{"startup", "bounds", "bounds-1m", "bounds-unlimited"}}}
 		for _, q := range p.Quirks {
-			variants = append(variants, VariantUse{Variant: q.Variant, Scenarios: quirkScenarios, Smoke: []string{"bounds", "bounds-unlimited"},
+			variants = append(variants, VariantUse{Variant: q.Variant, Scenarios: quirkScenarios, Smoke: []string{"bounds", "bounds-1m", "bounds-unlimited"},
 				NoSmoke: !slices.Contains(smokeQuirks, q.Variant), Notes: q.Summary})
 			if q.Variant == "quirk-unlimited-mapped" {
 				// The toolchains of the matrix reject bounds that do not

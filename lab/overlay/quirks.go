@@ -26,7 +26,7 @@ func init() {
 	Variants = append(Variants, Variant{
 		Name: "trust-bounds",
 		Summary: "Callbacks take the C library's stack bounds even when they do not contain SP, " +
-			"as the runtime did before golang/go#12210 was fixed.",
+			"as the runtime did before it learned that Solaris may report only part of the main thread's stack.",
 		Injection: true,
 		Bug:       "go12210",
 		Catches:   "bounds-unlimited",

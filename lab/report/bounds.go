@@ -10,10 +10,10 @@ import (
 
 // boundsKinds are the thread kinds of the bounds host, the columns of the
 // bounds-correctness table.
-var boundsKinds = []string{"main", "pthread-default", "pthread-256k", "pthread-8m", "setstack-1m", "pthread-min", "main-unlimited"}
+var boundsKinds = []string{"main", "pthread-default", "pthread-256k", "pthread-8m", "setstack-1m", "pthread-min", "main-1m", "main-unlimited"}
 
 // boundsScenarios are the scenarios whose cells fill the table.
-var boundsScenarios = []string{"bounds", "bounds-unlimited"}
+var boundsScenarios = []string{"bounds", "bounds-1m", "bounds-unlimited"}
 
 // boundsDeepest is the deepest call of the bounds host.
 const boundsDeepest = 400 * 1024
@@ -65,20 +65,20 @@ func (r *Report) boundsTable() string {
 	var b strings.Builder
 	b.WriteString("\n## Bounds correctness\n\n")
 	b.WriteString("How the g0 bounds that the runtime held (read by the probe) relate to each thread's true stack, " +
-		"from the bounds and bounds-unlimited scenarios: calls from the entry frame and from 40 KiB and 400 KiB deep, " +
+		"from the bounds scenarios (main-1m and main-unlimited: the main thread under `ulimit -s 1024` and `ulimit -s unlimited`): calls from the entry frame and from 40 KiB and 400 KiB deep, " +
 		"with a GC on g0. Each entry is the worst call of the kind: exact, conservative (accurate bounds inside the stack), " +
 		"estimate (the runtime guessed from SP) or unsafe (the lower bound lies below the stack, by the bytes shown). " +
 		"\"to N\" gives the deepest call that returned when it is less than 400 KiB (deeper calls did not fit, or the host died). " +
-		"- means the kind did not run. The last columns are the verdicts of the bounds, bounds-unlimited and deepstack cells.\n\n")
-	b.WriteString("| image/toolchain/variant | " + strings.Join(boundsKinds, " | ") + " | bounds | bounds-unlimited | deepstack | host died |\n")
-	b.WriteString("|---" + strings.Repeat("|---", len(boundsKinds)+4) + "|\n")
+		"- means the kind did not run. The last columns are the verdicts of the bounds scenarios and deepstack.\n\n")
+	b.WriteString("| image/toolchain/variant | " + strings.Join(boundsKinds, " | ") + " | " + strings.Join(boundsScenarios, " | ") + " | deepstack | host died |\n")
+	b.WriteString("|---" + strings.Repeat("|---", len(boundsKinds)+len(boundsScenarios)+2) + "|\n")
 	for _, g := range groups {
 		row := rows[g]
 		cells := []string{g}
 		for _, k := range boundsKinds {
 			cells = append(cells, orDash(row.entries[k]))
 		}
-		for _, sc := range []string{"bounds", "bounds-unlimited", "deepstack"} {
+		for _, sc := range append(slices.Clone(boundsScenarios), "deepstack") {
 			cells = append(cells, orDash(row.verdict[sc]))
 		}
 		cells = append(cells, orDash(strings.Join(row.died, "; ")))

@@ -73,7 +73,7 @@ var Platforms = []Platform{
 		ThreadStack: "2 MiB",
 		Quirks: []Quirk{
 			{Variant: "quirk-unlimited-mapped", Macro: "LAB_QUIRK_UNLIMITED_MAPPED",
-				Summary: "Under an unlimited RLIMIT_STACK the main thread reports only the stack mapped so far, as Solaris did in golang/go#12210."},
+				Summary: "Under an unlimited RLIMIT_STACK the main thread reports the stack faulted in at start-up, not the maximum, as older Solaris releases did."},
 		},
 	},
 	{

@@ -67,3 +67,8 @@ size_t pthread_get_stacksize_np(pthread_t t) {
 		return 0;
 	return lab_darwin_size(&s);
 }
+
+/* Selects the Darwin branch where one file serves every Unix (go1.27.3). */
+#ifndef __APPLE__
+#define __APPLE__ 1
+#endif

@@ -37,8 +37,8 @@ static int lab_illumos_attr_get_np(pthread_t t, pthread_attr_t *a) {
 	struct lab_stack s;
 	uintptr_t lo;
 
-	if (lab_attr_getstack(a, &(void *){0}, &(size_t){0}) != 0)
-		return EINVAL; /* not initialized */
+	if (!lab_attr_initialized(a))
+		return EINVAL;
 	if (!pthread_equal(t, pthread_self()))
 		return ESRCH;
 	if (lab_stack_get(&s) != 0)

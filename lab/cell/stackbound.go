@@ -21,10 +21,10 @@ func (g *Group) addStackBound(ctx context.Context, files map[string][]byte) erro
 	if err != nil {
 		return err
 	}
-	src, err := stackbound.Overlay(p, g.Variant.Name, g.goroot, stackbound.ShimDir, "image "+g.ImageTag, g.readGOROOT(ctx))
+	replaced, src, err := stackbound.Overlay(p, g.Variant.Name, g.goroot, stackbound.ShimDir, "image "+g.ImageTag, g.readGOROOT(ctx))
 	if err != nil {
 		return fmt.Errorf("%s-like stack bounds on %s: %w", p.Name, g.GoVersion, err)
 	}
-	files[stackbound.ReplacedFile] = src
+	files[replaced] = src
 	return nil
 }

@@ -23,8 +23,14 @@ import (
 const ShimDir = "/usr/local/share/cgohostlab/stackbound"
 
 // ReplacedFile is the runtime/cgo file that the overlay replaces, relative
-// to GOROOT. It holds x_cgo_getstackbound on every Unix but Darwin.
+// to GOROOT, in Go 1.21 to 1.26. It holds x_cgo_getstackbound on every
+// Unix but Darwin, which has gcc_stack_darwin.c.
 const ReplacedFile = "src/runtime/cgo/gcc_stack_unix.c"
+
+// PthreadFile holds x_cgo_getstackbound for every Unix, Darwin included,
+// in the toolchains that have no ReplacedFile (go1.27.3), selected by
+// __APPLE__, __sun and __illumos__. The overlay replaces it there.
+const PthreadFile = "src/runtime/cgo/pthread_unix.c"
 
 // Platform is an emulated operating system.
 type Platform struct {
@@ -35,7 +41,7 @@ type Platform struct {
 	// are set.
 	Shim string
 	// GoSource is the toolchain's stack-bound source for the platform,
-	// relative to GOROOT.
+	// relative to GOROOT, where ReplacedFile exists.
 	GoSource string
 	// ThreadStack is the platform's default stack for threads created with
 	// default attributes, which the shim's constructor installs with
@@ -118,19 +124,23 @@ func QuirkVariants() []string {
 // source can be compiled against a shim.
 var ErrNoStackBound = errors.New("runtime/cgo has no x_cgo_getstackbound")
 
-// Overlay returns the replacement of ReplacedFile for platform p with the
-// quirks that the parts of variant (joined with "+") select, for a
-// toolchain at goroot whose files read returns, with the shims in shimDir
-// (ShimDir in the images). stamp goes into a comment so that a change of
-// the shims, which the Go build cache does not see, changes the file; the
-// image tag serves.
-func Overlay(p Platform, variant, goroot, shimDir, stamp string, read func(rel string) ([]byte, error)) ([]byte, error) {
-	src, err := read(p.GoSource)
+// Overlay returns the file to replace (relative to GOROOT) and its
+// replacement for platform p with the quirks that the parts of variant
+// (joined with "+") select, for a toolchain at goroot whose files read
+// returns, with the shims in shimDir (ShimDir in the images). stamp goes
+// into a comment so that a change of the shims, which the Go build cache
+// does not see, changes the file; the image tag serves.
+func Overlay(p Platform, variant, goroot, shimDir, stamp string, read func(rel string) ([]byte, error)) (string, []byte, error) {
+	replaced, source := ReplacedFile, p.GoSource
+	if _, err := read(ReplacedFile); err != nil {
+		replaced, source = PthreadFile, PthreadFile
+	}
+	src, err := read(source)
 	if err != nil {
-		return nil, fmt.Errorf("%w: read %s: %v", ErrNoStackBound, p.GoSource, err)
+		return "", nil, fmt.Errorf("%w: read %s: %v", ErrNoStackBound, source, err)
 	}
 	if !bytes.Contains(src, []byte("x_cgo_getstackbound")) {
-		return nil, fmt.Errorf("%w: %s does not define it", ErrNoStackBound, p.GoSource)
+		return "", nil, fmt.Errorf("%w: %s does not define it", ErrNoStackBound, source)
 	}
 	var macros []string
 	for _, part := range strings.Split(variant, "+") {
@@ -139,7 +149,7 @@ func Overlay(p Platform, variant, goroot, shimDir, stamp string, read func(rel s
 		}
 		i := slices.IndexFunc(p.Quirks, func(q Quirk) bool { return q.Variant == part })
 		if i < 0 {
-			return nil, fmt.Errorf("variant %s is a quirk of another platform than %s", part, p.Name)
+			return "", nil, fmt.Errorf("variant %s is a quirk of another platform than %s", part, p.Name)
 		}
 		macros = append(macros, p.Quirks[i].Macro)
 	}
@@ -152,7 +162,7 @@ func Overlay(p Platform, variant, goroot, shimDir, stamp string, read func(rel s
 	}
 	fmt.Fprintf(&b, "#include %q\n", strings.TrimSuffix(shimDir, "/")+"/"+p.Shim)
 	// The toolchain's own file, by absolute path: a relative include
-	// would find this file first, which replaces gcc_stack_unix.c.
-	fmt.Fprintf(&b, "#include %q\n", strings.TrimSuffix(goroot, "/")+"/"+p.GoSource)
-	return []byte(b.String()), nil
+	// would find this file first, which replaces it or its neighbour.
+	fmt.Fprintf(&b, "#include %q\n", strings.TrimSuffix(goroot, "/")+"/"+source)
+	return replaced, []byte(b.String()), nil
 }

@@ -100,11 +100,11 @@ int main(void) {
 	}
 	for _, p := range Platforms {
 		t.Run(p.Name, func(t *testing.T) {
-			src, err := Overlay(p, "stock", goroot, dir, "test", read)
+			replaced, src, err := Overlay(p, "stock", goroot, dir, "test", read)
 			if err != nil {
 				t.Fatal(err)
 			}
-			file := filepath.Join(t.TempDir(), "gcc_stack_unix.c")
+			file := filepath.Join(t.TempDir(), filepath.Base(replaced))
 			if err := os.WriteFile(file, src, 0o644); err != nil {
 				t.Fatal(err)
 			}
@@ -132,9 +132,12 @@ int main(void) {
 func TestOverlayQuirks(t *testing.T) {
 	read := func(rel string) ([]byte, error) { return []byte("void x_cgo_getstackbound(uintptr bounds[2]) {}"), nil }
 	darwin, _ := PlatformByName("darwin")
-	src, err := Overlay(darwin, "quirk-main512k", "/usr/lib/go-1.23", ShimDir, "tag", read)
+	replaced, src, err := Overlay(darwin, "quirk-main512k", "/usr/lib/go-1.23", ShimDir, "tag", read)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if replaced != ReplacedFile {
+		t.Errorf("expected the overlay to replace %s, got %s", ReplacedFile, replaced)
 	}
 	for _, want := range []string{
 		"#define LAB_QUIRK_MAIN512K 1\n",
@@ -146,7 +149,7 @@ func TestOverlayQuirks(t *testing.T) {
 		}
 	}
 
-	if _, err := Overlay(darwin, "quirk-unlimited-wrap", "/g", ShimDir, "tag", read); err == nil {
+	if _, _, err := Overlay(darwin, "quirk-unlimited-wrap", "/g", ShimDir, "tag", read); err == nil {
 		t.Error("expected an error for an illumos quirk on darwin, got none")
 	}
 }
@@ -156,7 +159,7 @@ func TestOverlayWithoutStackBound(t *testing.T) {
 	old := func(rel string) ([]byte, error) { return []byte("/* Go 1.20 */"), nil }
 	for _, p := range Platforms {
 		for name, read := range map[string]func(string) ([]byte, error){"missing": noFile, "old": old} {
-			_, err := Overlay(p, "stock", "/g", ShimDir, "tag", read)
+			_, _, err := Overlay(p, "stock", "/g", ShimDir, "tag", read)
 			if !errors.Is(err, ErrNoStackBound) {
 				t.Errorf("%s, %s source: expected ErrNoStackBound, got %v", p.Name, name, err)
 			}

@@ -63,6 +63,9 @@ const (
 
 var validOutcomes = []string{OutcomePass, OutcomeKnownIssue, OutcomeFail}
 
+// validBoundsClasses are the bounds classes of the judge package.
+var validBoundsClasses = []string{"exact", "conservative", "estimate", "unsafe"}
+
 // Signals a signature may name, as the lab reports a host's death.
 var validSignals = []string{"SIGSEGV", "SIGBUS", "SIGABRT", "SIGILL", "SIGKILL", "SIGQUIT", "SIGTRAP"}
 
@@ -138,7 +141,10 @@ type Expectation struct {
 	Issue     string `json:"issue,omitempty"`
 	// Signature is the failure that OutcomeFail expects.
 	Signature *Signature `json:"signature,omitempty"`
-	Reason    string     `json:"reason"`
+	// Bounds maps a thread kind to the bounds class that the worst of its
+	// calls must have: exact, conservative, estimate or unsafe.
+	Bounds map[string]string `json:"bounds,omitempty"`
+	Reason string            `json:"reason"`
 }
 
 // Cell names the coordinates an expectation is matched against.
@@ -420,6 +426,11 @@ func (e Expectation) validate(set *Set) error {
 		return errors.New("signature: missing: a fail outcome needs the signal, stderr pattern or verdict of the failure it expects")
 	case e.Outcome != OutcomeFail && e.Signature != nil:
 		return fmt.Errorf("signature: set but outcome is %q: only a fail outcome has its own signature", e.Outcome)
+	}
+	for kind, class := range e.Bounds {
+		if !slices.Contains(validBoundsClasses, class) {
+			return fmt.Errorf("bounds[%q]: class %q is invalid: allowed are %s", kind, class, strings.Join(validBoundsClasses, ", "))
+		}
 	}
 	if e.Issue != "" && set != nil && set.KnownIssue(e.Issue) == nil {
 		return fmt.Errorf("issue: %q is not in known-issues.json (or, in a scenario folder, in its known_issues)", e.Issue)

@@ -335,6 +335,13 @@ var checks = []struct {
 func Judge(sc *scenarios.Scenario, exp scenarios.Expectation, set *scenarios.Set, run Run) Result {
 	res := Result{Bounds: SummarizeBounds(run.Output.Calls)}
 	var failed []string
+	if len(exp.Bounds) > 0 {
+		c := CheckExpectedBounds(exp.Bounds, res.Bounds)
+		res.Checks = append(res.Checks, c)
+		if !c.Passed {
+			failed = append(failed, "bounds-class")
+		}
+	}
 
 	for _, ch := range checks {
 		if !sc.HasCheck(ch.name) || !ch.applies(run) {

@@ -231,3 +231,22 @@ func TestCheckMKept(t *testing.T) {
 		})
 	}
 }
+
+func TestCheckExpectedBounds(t *testing.T) {
+	got := []KindBounds{{Kind: "main", Class: Conservative}, {Kind: "pthread-default", Class: Exact}}
+	tests := []struct {
+		name string
+		want map[string]string
+		pass bool
+	}{
+		{"match", map[string]string{"main": "conservative", "pthread-default": "exact"}, true},
+		{"other class", map[string]string{"main": "exact"}, false},
+		{"missing kind", map[string]string{"main-unlimited": "estimate"}, false},
+	}
+	for _, tt := range tests {
+		c := CheckExpectedBounds(tt.want, got)
+		if c.Passed != tt.pass {
+			t.Errorf("%s: expected passed=%v, got %v (%s)", tt.name, tt.pass, c.Passed, c.Detail)
+		}
+	}
+}

@@ -1,7 +1,6 @@
 package report
 
 import (
-	"fmt"
 	"slices"
 	"strings"
 
@@ -44,11 +43,12 @@ func (r *Report) boundsTable() string {
 		if !slices.Contains(boundsScenarios, c.Scenario) {
 			continue
 		}
+		died := c.Exit != nil && (c.Exit.Signal != "" || c.Exit.Code != 0)
 		for _, kb := range c.Bounds {
-			row.entries[kb.Kind] = boundsEntry(kb, deepestCall(c.Records, kb.Kind))
+			row.entries[kb.Kind] = boundsEntry(kb, deepestCall(c.Records, kb.Kind), died || skipped(c.Records, kb.Kind))
 		}
-		if c.Exit != nil && (c.Exit.Signal != "" || c.Exit.Code != 0) {
-			row.died = append(row.died, c.Scenario+": "+firstFatalLine(c.Stderr, c.Exit))
+		if died {
+			row.died = append(row.died, c.Scenario+": "+fatalText(c.Stderr, c.Exit))
 		}
 	}
 	var groups []string
@@ -68,7 +68,7 @@ func (r *Report) boundsTable() string {
 		"from the bounds scenarios (main-1m and main-unlimited: the main thread under `ulimit -s 1024` and `ulimit -s unlimited`): calls from the entry frame and from 40 KiB and 400 KiB deep, " +
 		"with a GC on g0. Each entry is the worst call of the kind: exact, conservative (accurate bounds inside the stack), " +
 		"estimate (the runtime guessed from SP) or unsafe (the lower bound lies below the stack, by the bytes shown). " +
-		"\"to N\" gives the deepest call that returned when it is less than 400 KiB (deeper calls did not fit, or the host died). " +
+		"\"to N\" gives the deepest call that returned when deeper calls did not fit or the host died. " +
 		"- means the kind did not run. The last columns are the verdicts of the bounds scenarios and deepstack.\n\n")
 	b.WriteString("| image/toolchain/variant | " + strings.Join(boundsKinds, " | ") + " | " + strings.Join(boundsScenarios, " | ") + " | deepstack | host died |\n")
 	b.WriteString("|---" + strings.Repeat("|---", len(boundsKinds)+len(boundsScenarios)+2) + "|\n")
@@ -87,7 +87,9 @@ func (r *Report) boundsTable() string {
 	return b.String()
 }
 
-func boundsEntry(kb judge.KindBounds, deepest uint64) string {
+// boundsEntry renders a kind's class and, when cut short, the deepest
+// call that returned.
+func boundsEntry(kb judge.KindBounds, deepest uint64, cut bool) string {
 	entry := string(kb.Class)
 	if kb.Class == judge.Unsafe {
 		entry = "**unsafe by " + size(kb.UnsafeBy) + "**"
@@ -95,7 +97,7 @@ func boundsEntry(kb judge.KindBounds, deepest uint64) string {
 			entry = "**unsafe: bounds exclude SP**"
 		}
 	}
-	if deepest < boundsDeepest {
+	if cut && deepest < boundsDeepest {
 		entry += " to " + size(deepest)
 	}
 	return entry
@@ -112,14 +114,16 @@ func deepestCall(recs []judge.Record, kind string) uint64 {
 	return deepest
 }
 
-// firstFatalLine returns the Go runtime's fatal error line from stderr,
-// or the exit status.
-func firstFatalLine(stderr string, exit *judge.Exit) string {
-	for _, line := range strings.Split(stderr, "\n") {
-		line = strings.TrimSpace(line)
-		if strings.HasPrefix(line, "fatal") || strings.HasPrefix(line, "runtime:") || strings.HasPrefix(line, "panic") {
-			return fmt.Sprintf("`%s`", strings.ReplaceAll(line, "|", `\|`))
-		}
+// skipped reports whether the host skipped a call of kind.
+func skipped(recs []judge.Record, kind string) bool {
+	return slices.ContainsFunc(recs, func(r judge.Record) bool { return r.Rec == "skip" && r.Kind == kind })
+}
+
+// fatalText returns the Go runtime's fatal error line from stderr, or the
+// exit status.
+func fatalText(stderr string, exit *judge.Exit) string {
+	if line := strings.TrimSpace(judge.FirstFatalLine([]byte(stderr))); line != "" {
+		return "`" + strings.ReplaceAll(line, "|", `\|`) + "`"
 	}
 	return exit.String()
 }

@@ -19,9 +19,10 @@ func TestBoundsTable(t *testing.T) {
 		call("pthread-256k", 0, 0x7f000, 0x40000, 0x80000, 0x40000, 0x80000),
 		call("pthread-256k", 40*1024, 0x75000, 0x3f000, 0x80000, 0x40000, 0x80000),
 	}
+	records := append(bounds, judge.Record{Rec: "skip", Kind: "pthread-256k", Depth: 400 * 1024})
 	r := &Report{Cells: []*Cell{
 		{Image: "darwinlike", Toolchain: "host", Variant: "stock", Scenario: "bounds",
-			Result: judge.Result{Verdict: judge.Fail, Bounds: judge.SummarizeBounds(bounds)}, Records: bounds, Exit: &judge.Exit{}},
+			Result: judge.Result{Verdict: judge.Fail, Bounds: judge.SummarizeBounds(bounds)}, Records: records, Exit: &judge.Exit{}},
 		{Image: "darwinlike", Toolchain: "host", Variant: "stock", Scenario: "bounds-unlimited",
 			Result: judge.Result{Verdict: judge.Fail}, Exit: &judge.Exit{Code: 2},
 			Stderr: "runtime: morestack on g0, stack [0x1 0x2]\nfatal error: morestack on g0\n"},

@@ -5,9 +5,12 @@
  *
  * Main thread (macOS 10.12 and later): the high end is the stack top and
  * the size is RLIMIT_STACK rounded up to a page, read once when the
- * program starts. When the limit is unlimited or reaches past the mapping
- * below, the size is the room the process started with down to that
- * mapping. Quirk modes, chosen at compile time:
+ * program starts. When the limit is 0, unlimited or reaches past the
+ * mapping below, the size is what macOS reserved at exec, emulated as its
+ * default of 8 MiB (DFLSSIZ) or the room down to that mapping if less.
+ * (A size of the whole room would make go1.27.3, which gives its threads
+ * the creating thread's stack size on Darwin, fail to create threads.)
+ * Quirk modes, chosen at compile time:
  *   LAB_QUIRK_MAIN512K  the main thread reports 512 KiB (macOS 10.9, 10.10)
  *   LAB_QUIRK_MAIN8M    the main thread reports 8 MiB whatever the limit
  *                       (macOS 10.11)
@@ -34,6 +37,8 @@ __attribute__((constructor)) static void lab_darwin_init(void) {
 		return;
 	if (s.limit != RLIM_INFINITY && s.limit != 0 && s.limit <= s.hi - s.prev_end)
 		lab_darwin_main_size = ((size_t)s.limit + page - 1) / page * page;
+	else if (s.hi - s.prev_end > 8 * LAB_MIB)
+		lab_darwin_main_size = 8 * LAB_MIB;
 	else
 		lab_darwin_main_size = s.hi - s.prev_end;
 }

@@ -137,6 +137,12 @@ static void check_main(void) {
 		      err == 0 && hi == s.hi && lo > hi && hi - lo == (uintptr_t)-3, s.hi + 3, s.hi, lo, hi);
 	else
 		expect_truth("main thread", s.lo, s.hi);
+#elif defined(LAB_SHIM_DARWIN)
+	if (unlimited)
+		check("main thread under unlimited reports macOS's default 8 MiB", err == 0 && hi == s.hi && hi - lo == 8 * 1024 * 1024,
+		      s.hi - 8 * 1024 * 1024, s.hi, lo, hi);
+	else
+		expect_truth("main thread", s.lo, s.hi);
 #else
 	expect_truth("main thread", s.lo, s.hi);
 #endif

@@ -3,7 +3,7 @@
 // on Darwin, Solaris and illumos without those machines.
 //
 // The darwinlike, solarislike and illumoslike images carry C shims
-// (images/stackbound) that answer each platform's API from the calling
+// (images/stackbound) that implement each platform's API from the calling
 // thread's true stack. Overlay writes a replacement for
 // runtime/cgo/gcc_stack_unix.c that includes a shim and then the
 // toolchain's own stack-bound source for that platform from its GOROOT,
@@ -19,7 +19,8 @@ import (
 	"strings"
 )
 
-// ShimDir is where the images install the shims (images/stackbound).
+// ShimDir is the directory in the images that holds the shims
+// (images/stackbound).
 const ShimDir = "/usr/local/share/cgohostlab/stackbound"
 
 // ReplacedFile is the runtime/cgo file that the overlay replaces, relative
@@ -37,7 +38,8 @@ type Platform struct {
 	Name string
 	// Shim is the shim's file in ShimDir. After including it, the
 	// platform's API names refer to the emulation and the macros that
-	// select the platform's branch in Go's source (__sun, __illumos__)
+	// select the platform's branch in Go's source (__APPLE__, __sun,
+	// __illumos__)
 	// are set.
 	Shim string
 	// GoSource is the toolchain's stack-bound source for the platform,

@@ -33,9 +33,9 @@ func TestLoadFolderMalformed(t *testing.T) {
 		field, allowed string
 	}{
 		{"unknown field", `{"name":"demo","summary":"s","timeout":"1s","checks":[],"colour":"red"}`,
-			`unknown field "colour" in the top level`, "allowed fields are name, summary, host, args, env, timeout"},
+			`unknown field "colour" in the top level`, "allowed fields are name, summary, host, args, env, stack_limit, timeout"},
 		{"unknown nested field", `{"name":"demo","summary":"s","timeout":"1s","checks":[],"expect":[{"outcome":"pass","reason":"r","cpu":"arm"}]}`,
-			`unknown field "cpu" in expect[0]`, "allowed fields are libc, image, toolchain, variant, outcome, issue, signature, reason"},
+			`unknown field "cpu" in expect[0]`, "allowed fields are libc, image, toolchain, variant, outcome, issue, signature, bounds, reason"},
 		{"bad buildmode", `{"name":"demo","summary":"s","timeout":"1s","checks":[],"buildmode":"c-dynamic"}`,
 			`field buildmode: "c-dynamic" is invalid`, "allowed are c-archive, c-shared"},
 		{"bad load", `{"name":"demo","summary":"s","timeout":"1s","checks":[],"buildmode":"c-shared","load":"preload"}`,

@@ -17,7 +17,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"maps"
 	"os"
 	"os/exec"
 	"path"
@@ -113,9 +112,6 @@ type Image struct {
 	Base string // Base.Name
 	CC   string // C compiler of the image
 	Libc string // "glibc" or "musl"
-	// Args are build arguments besides BASE, for a folder that serves
-	// several images.
-	Args map[string]string
 }
 
 // Builder provides images. Within one process it builds each image at
@@ -333,10 +329,6 @@ func (im Image) Tag(baseTag string) (string, error) {
 	if salt := os.Getenv(ImageSaltEnv); salt != "" {
 		fmt.Fprintf(h, "salt=%s\n", salt)
 	}
-	argNames := slices.Sorted(maps.Keys(im.Args))
-	for _, k := range argNames {
-		fmt.Fprintf(h, "arg %s=%s\n", k, im.Args[k])
-	}
 	names := make([]string, 0, len(files))
 	for n := range files {
 		names = append(names, n)
@@ -404,7 +396,7 @@ func (b *Builder) buildImage(ctx context.Context, im Image, baseTag string) (str
 	resp, err := b.Engine.Client.ImageBuild(ctx, &buf, client.ImageBuildOptions{
 		Tags:        []string{tag},
 		Dockerfile:  "Dockerfile",
-		BuildArgs:   buildArgs(baseTag, im.Args),
+		BuildArgs:   map[string]*string{"BASE": &baseTag},
 		Labels:      map[string]string{engine.LabelLab: "true", engine.LabelKind: engine.KindImage},
 		Remove:      true,
 		ForceRemove: true,
@@ -420,14 +412,6 @@ func (b *Builder) buildImage(ctx context.Context, im Image, baseTag string) (str
 	}
 	b.Engine.Log.Info("lab image ready", "image", im.Name, "tag", tag, "took", time.Since(start).Round(time.Millisecond))
 	return tag, nil
-}
-
-func buildArgs(baseTag string, args map[string]string) map[string]*string {
-	out := map[string]*string{"BASE": &baseTag}
-	for k, v := range args {
-		out[k] = &v
-	}
-	return out
 }
 
 // readBuildStream reads the engine's JSON build messages and returns the

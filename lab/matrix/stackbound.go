@@ -48,7 +48,6 @@ func stackBoundImages() []Image {
 			images = append(images, Image{
 				Image: image.Image{
 					Name: p.Name + "like" + base.suffix, Dir: "stackbound", Base: base.name, CC: "gcc", Libc: "glibc",
-					Args: map[string]string{"PLATFORM": p.Name},
 				},
 				StackBound: p.Name,
 				CacheImage: base.cache,

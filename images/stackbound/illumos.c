@@ -10,7 +10,11 @@
  * mode reports what illumos's libc computes from RLIM_INFINITY:
  *   LAB_QUIRK_UNLIMITED_WRAP  size RLIM_INFINITY of illumos LP64, (-3), so
  *                             the low end T - size wraps past the top
- * Secondary threads report their true stack. The platform default of
+ * Secondary threads report their true stack.
+ * NOTE: illumos shifts the reported range of a thread whose guard is
+ * larger than one page down by the excess; the shim does not, because
+ * the lab's threads use glibc's one-page guard.
+ * The platform default of
  * 2 MiB minus two pages (LP64) for threads created with default
  * attributes is installed by a constructor.
  *

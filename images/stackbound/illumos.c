@@ -14,9 +14,8 @@
  * NOTE: illumos shifts the reported range of a thread whose guard is
  * larger than one page down by the excess; the shim does not, because
  * the lab's threads use glibc's one-page guard.
- * The platform default of
- * 2 MiB minus two pages (LP64) for threads created with default
- * attributes is installed by a constructor.
+ * The platform default of 2 MiB minus two pages (LP64) for threads
+ * created with default attributes is installed by a constructor.
  *
  * After this file, the names of the illumos API refer to the emulation,
  * and the macros that select Go's illumos branch are set.

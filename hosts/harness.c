@@ -394,6 +394,31 @@ static void call_on_stack(void *stack, size_t size, void (*fn)(void *), void *ar
 	      "xmm8", "xmm9", "xmm10", "xmm11", "xmm12", "xmm13", "xmm14", "xmm15",
 	      "memory", "cc");
 }
+#elif defined(__aarch64__)
+/*
+ * The same for arm64: SP is kept in callee-saved x19, fn(arg) is called
+ * with arg in x0, and every register that the AAPCS64 lets fn change is
+ * declared clobbered (all vector registers, because fn may change the
+ * upper halves of v8-v15).
+ */
+static void call_on_stack(void *stack, size_t size, void (*fn)(void *), void *arg) {
+	uintptr_t top = ((uintptr_t)stack + size) & ~(uintptr_t)15;
+
+	__asm__ volatile(
+	    "mov x19, sp\n\t"
+	    "mov sp, %0\n\t"
+	    "mov x0, %2\n\t"
+	    "blr %1\n\t"
+	    "mov sp, x19\n\t"
+	    :
+	    : "r"(top), "r"(fn), "r"(arg)
+	    : "x0", "x1", "x2", "x3", "x4", "x5", "x6", "x7", "x8", "x9", "x10",
+	      "x11", "x12", "x13", "x14", "x15", "x16", "x17", "x18", "x19", "x30",
+	      "v0", "v1", "v2", "v3", "v4", "v5", "v6", "v7", "v8", "v9", "v10",
+	      "v11", "v12", "v13", "v14", "v15", "v16", "v17", "v18", "v19", "v20",
+	      "v21", "v22", "v23", "v24", "v25", "v26", "v27", "v28", "v29", "v30",
+	      "v31", "memory", "cc");
+}
 #else
 #error "lab_run_on_stack: no stack switch for this C library and CPU"
 #endif

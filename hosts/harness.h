@@ -122,8 +122,8 @@ void lab_set_user_stack(void *lo, size_t size);
 /*
  * Runs fn(arg) on the host-allocated stack [stack, stack+size) and returns
  * to the caller's stack: makecontext and swapcontext on glibc, a few lines
- * of x86-64 assembly on musl, which has no ucontext functions. While fn
- * runs, lab_true_bounds reports that stack.
+ * of x86-64 or arm64 assembly on musl, which has no ucontext functions.
+ * While fn runs, lab_true_bounds reports that stack.
  */
 void lab_run_on_stack(void *stack, size_t size, void (*fn)(void *), void *arg);
 

@@ -128,9 +128,20 @@ func (l *Lab) openGroup(ctx context.Context, imageName, toolchainName, variantNa
 	if err != nil {
 		return nil, err
 	}
+	runTag := ""
+	if im.Arch != "" {
+		if runTag, err = l.Images.RunImage(ctx, im.Image); err != nil {
+			return nil, err
+		}
+	}
 	g, err := cell.Start(ctx, l.Engine, im, tag, tc, v)
 	if err != nil {
 		return nil, err
+	}
+	if runTag != "" {
+		if err := g.StartRunner(ctx, runTag); err != nil {
+			return g, err
+		}
 	}
 	l.Report.AddVariant(report.Variant{Name: v.Name, Summary: v.Summary, Workaround: v.Workaround})
 
@@ -142,7 +153,8 @@ func (l *Lab) openGroup(ctx context.Context, imageName, toolchainName, variantNa
 	for h, b := range g.Binaries {
 		binaries[h] = b.Interpreter
 	}
-	l.Report.AddImage(report.Image{Name: im.Name, Tag: tag, Libc: g.Libc, CC: im.CC, Binaries: binaries})
+	l.Report.AddImage(report.Image{Name: im.Name, Tag: tag, RunTag: runTag, Arch: im.GOARCH(), Emulated: g.Emulated(),
+		Libc: g.Libc, CC: im.CC, Binaries: binaries})
 	l.Report.AddToolchain(report.Toolchain{Name: tc.Name, Image: im.Name, Version: g.GoVersion})
 	return g, nil
 }

@@ -7,6 +7,7 @@ package cell
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io/fs"
 	"maps"
@@ -63,8 +64,11 @@ type Group struct {
 	Reused int
 
 	container testcontainers.Container
-	goroot    string // GOROOT inside the container
-	env       []string
+	// runner runs the hosts of an image of another architecture (arch.go);
+	// nil when container runs them.
+	runner testcontainers.Container
+	goroot string // GOROOT inside the container
+	env    []string
 
 	// outputs hashes the inputs that name the output-cache folders.
 	outputs outputKeys
@@ -175,6 +179,7 @@ func Start(ctx context.Context, e *engine.Engine, im matrix.Image, tag string, t
 		"CGO_ENABLED=1",
 		"CC=" + im.CC,
 	}
+	g.env = append(g.env, archEnv(im)...)
 	mounts = append(mounts, mount.Mount{Type: mount.TypeVolume, Source: vol, Target: cacheDir})
 	c, err := startIdle(ctx, e, tag, mounts)
 	if err != nil {
@@ -223,17 +228,18 @@ func (g *Group) ContainerID() string {
 
 // Close stops and removes the container.
 func (g *Group) Close(ctx context.Context) error {
+	runnerErr := g.closeRunner(ctx)
 	if g.container == nil {
-		return nil
+		return runnerErr
 	}
 	id := g.ContainerID()
 	err := g.container.Terminate(ctx, testcontainers.StopTimeout(0))
 	if err != nil {
-		return fmt.Errorf("remove container %s of %s: %w", id[:12], g.Name(), err)
+		return errors.Join(fmt.Errorf("remove container %s of %s: %w", id[:12], g.Name(), err), runnerErr)
 	}
 	g.Engine.Log.Info("container removed", "id", id[:12], "group", g.Name())
 	g.container = nil
-	return nil
+	return runnerErr
 }
 
 func (g *Group) exec(ctx context.Context, dir string, cmd ...string) (*engine.ExecResult, error) {
@@ -282,11 +288,9 @@ func (g *Group) Build(ctx context.Context, hosts []Host) error {
 		return err
 	}
 	g.GoVersion = strings.TrimPrefix(strings.TrimSpace(string(res.Stdout)), "go version ")
-	res, err = g.step(ctx, "/", "cat", "/etc/cgohostlab-libc")
-	if err != nil {
+	if g.Libc, err = g.readLibc(ctx); err != nil {
 		return err
 	}
-	g.Libc = strings.TrimSpace(string(res.Stdout))
 
 	files, err := g.Variant.Files(g.readGOROOT(ctx))
 	if err != nil {
@@ -320,6 +324,9 @@ func (g *Group) Build(ctx context.Context, hosts []Host) error {
 
 	g.outputs = newOutputKeys(g.ImageTag, g.GoVersion, files, sources)
 	if err := g.buildHosts(ctx, hosts, sources["lab/src/golibs/lab/probe.go"]); err != nil {
+		return err
+	}
+	if err := g.copyToRunner(ctx); err != nil {
 		return err
 	}
 	g.Engine.Log.Info("group built", "group", g.Name(), "go", g.GoVersion, "libc", g.Libc,
@@ -375,7 +382,7 @@ func (g *Group) Run(ctx context.Context, host string, args []string, env map[str
 	// timeout acts first and a stuck exec still ends.
 	ctx, cancel := context.WithTimeout(ctx, timeout+killAfter+30*time.Second)
 	defer cancel()
-	res, err := g.exec(ctx, "/lab", cmd...)
+	res, err := g.runExec(ctx, "/lab", cmd...)
 	if err != nil {
 		return nil, err
 	}

@@ -48,6 +48,15 @@ type Base struct {
 	// takes a package from one of the extra suites.
 	Packages []string
 	Notes    string
+	// Arch is the Debian architecture of the root filesystem; empty means
+	// amd64. Another architecture is bootstrapped and run through
+	// qemu-user (see lab/binfmt) and imported with its platform.
+	Arch string
+	// ForeignArches are further Debian architectures whose packages may
+	// be installed as "name:arch" (dpkg multiarch).
+	ForeignArches []string
+	// Variant is the mmdebstrap variant; empty means apt.
+	Variant string
 }
 
 // common are the packages every base has: the C toolchains of the glibc
@@ -100,6 +109,17 @@ func (b Base) Tag() string {
 	if salt := os.Getenv(BaseSaltEnv); salt != "" {
 		fmt.Fprintf(h, "salt=%s\n", salt)
 	}
+	// Written only when set, so the tags of the amd64 bases stay as they
+	// were before bases had these fields.
+	if b.Arch != "" {
+		fmt.Fprintf(h, "arch=%s\n", b.Arch)
+	}
+	if len(b.ForeignArches) > 0 {
+		fmt.Fprintf(h, "foreign=%s\n", strings.Join(b.ForeignArches, ","))
+	}
+	if b.Variant != "" {
+		fmt.Fprintf(h, "variant=%s\n", b.Variant)
+	}
 	return "cgohostlab-base:" + b.Name + "-" + hex.EncodeToString(h.Sum(nil))[:12]
 }
 
@@ -112,6 +132,12 @@ type Image struct {
 	Base string // Base.Name
 	CC   string // C compiler of the image
 	Libc string // "glibc" or "musl"
+	// Arch is the Debian architecture of the hosts; empty means amd64,
+	// built and run in one container of this image. For another
+	// architecture this image cross-compiles and a container of RunBase,
+	// that architecture's root filesystem, runs the hosts.
+	Arch    string
+	RunBase string
 }
 
 // Builder provides images. Within one process it builds each image at
@@ -267,12 +293,9 @@ func (b *Builder) bootstrap(ctx context.Context, base Base, tag string) error {
 		// where user namespaces are allowed; the lab uses root mode only.
 		return fmt.Errorf("%w: mmdebstrap requires root in the lab's root mode but the lab is not running as root: run it as root, or set CGOHOSTLAB_REGISTRY to a registry that holds %s", ErrNoBootstrap, tag)
 	}
-	args := []string{
-		"--variant=apt",
-		"--mode=root",
-		"--format=tar",
-		"--include=" + strings.Join(base.Packages, ","),
-		base.Suite, "-",
+	args, err := bootstrapArgs(base)
+	if err != nil {
+		return err
 	}
 	for _, suite := range append([]string{base.Suite}, base.ExtraSuites...) {
 		args = append(args, "deb "+b.Mirror+" "+suite+" main")
@@ -303,12 +326,18 @@ func (b *Builder) bootstrap(ctx context.Context, base Base, tag string) error {
 			"LABEL " + engine.LabelLab + "=true " + engine.LabelKind + "=" + engine.KindImage,
 			"ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
 			`CMD ["/bin/bash"]`,
-		}},
+		}, Platform: base.Platform()},
 	)
 	// Drain what the import did not read so mmdebstrap can exit.
 	io.Copy(io.Discard, out)
 	waitErr := cmd.Wait()
 	if waitErr != nil {
+		// The engine imports whatever the stream held before mmdebstrap
+		// failed, even nothing, so the tag must go or later runs take it
+		// for a complete base.
+		if importErr == nil {
+			b.Engine.Client.ImageRemove(context.WithoutCancel(ctx), tag, client.ImageRemoveOptions{Force: true})
+		}
 		return fmt.Errorf("%s failed: %w\n%s", mm, waitErr, stderr.String())
 	}
 	if importErr != nil {

@@ -122,7 +122,7 @@ func (r *Report) benchRows() []string {
 		if len(c.Benches) == 0 {
 			continue
 		}
-		cols := []string{c.Name, orDash(r.version(c)), fmt.Sprint(repetitions(c))}
+		cols := []string{c.Name, r.archOf(c.Image), orDash(r.version(c)), fmt.Sprint(repetitions(c))}
 		for _, k := range judge.BenchKinds {
 			st, ok := benchStat(c, k)
 			cols = append(cols, formatStat(st, ok))
@@ -281,9 +281,10 @@ func (r *Report) writeCallbackCost(w func(string, ...any), rows []string) {
 		"from a pthread that keeps its M. first call: the first call of a new pthread (M acquisition and binding). "+
 		"thread exit: from the return of a thread's start function to the return of pthread_join, for a thread that "+
 		"called Go (its M is released) and one that did not (C only); M release is the difference of the medians. "+
-		"Every line is in [%s](%s) for benchstat.\n\n", BenchFile, BenchFile)
-	w("| cell | go version | reps | main | pthread | first call | thread exit | thread exit, C only | M release |\n")
-	w("|---|---|---|---|---|---|---|---|---|\n")
+		"Every line is in [%s](%s) for benchstat. An arch marked emulated ran under qemu-user: compare those cells only "+
+		"with each other, never with native ones.\n\n", BenchFile, BenchFile)
+	w("| cell | arch | go version | reps | main | pthread | first call | thread exit | thread exit, C only | M release |\n")
+	w("|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, row := range rows {
 		w("%s\n", row)
 	}

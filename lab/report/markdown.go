@@ -67,10 +67,11 @@ func (r *Report) Markdown() string {
 
 	w("## Matrix\n\n")
 	w("Cells are image/toolchain/variant/scenario. Bounds counts thread kinds by the worst class of their calls. " +
-		"Ms created is the runtime's count at each of the host's counter points. pthread ns/call is the median callback cost from a pthread (callbackcost).\n\n")
-	w("| cell | verdict | expected | bounds | Ms created | extra Ms in use | pthread ns/call | time |\n|---|---|---|---|---|---|---|---|\n")
+		"Ms created is the runtime's count at each of the host's counter points. pthread ns/call is the median callback cost from a pthread (callbackcost). " +
+		"An arch marked emulated ran under qemu-user: compare its costs only with other emulated cells, never with native ones.\n\n")
+	w("| cell | arch | verdict | expected | bounds | Ms created | extra Ms in use | pthread ns/call | time |\n|---|---|---|---|---|---|---|---|---|\n")
 	for _, c := range r.Cells {
-		w("| %s | %s | %s | %s | %s | %s | %s | %s |\n", c.Name, c.Verdict, c.Expected, boundsSummary(c.Bounds),
+		w("| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", c.Name, r.archOf(c.Image), c.Verdict, c.Expected, boundsSummary(c.Bounds),
 			counterSeries(c.Counters, func(r judge.Record) *uint64 { return r.MsCreated }),
 			counterSeries(c.Counters, func(r judge.Record) *uint64 { return r.ExtraInUse }),
 			pthreadCost(c), c.Duration.Round(100*time.Millisecond))
@@ -144,9 +145,9 @@ func (r *Report) Markdown() string {
 
 	w("%s", notesMarkdown(r.Cells))
 
-	w("\n## Images, toolchains and host binaries\n\n| image | C library | C compiler | tag |\n|---|---|---|---|\n")
+	w("\n## Images, toolchains and host binaries\n\n| image | arch | C library | C compiler | tag | hosts run in |\n|---|---|---|---|---|---|\n")
 	for _, im := range r.Images {
-		w("| %s | %s | %s | `%s` |\n", im.Name, im.Libc, im.CC, im.Tag)
+		w("| %s | %s | %s | %s | `%s` | `%s` |\n", im.Name, r.archOf(im.Name), im.Libc, im.CC, im.Tag, orDefault(im.RunTag, im.Tag))
 	}
 	w("\n| toolchain | image | go version |\n|---|---|---|\n")
 	for _, tc := range r.Toolchains {
@@ -265,4 +266,26 @@ func shellQuote(args []string) string {
 		parts = append(parts, "'"+strings.ReplaceAll(a, "'", `'\''`)+"'")
 	}
 	return strings.Join(parts, " ")
+}
+
+// archOf returns the GOARCH of the named image's hosts, marked
+// "(emulated)" when qemu-user ran them; the caller holds r.mu.
+func (r *Report) archOf(image string) string {
+	for _, im := range r.Images {
+		if im.Name != image {
+			continue
+		}
+		if im.Emulated {
+			return orDash(im.Arch) + " (emulated)"
+		}
+		return orDash(im.Arch)
+	}
+	return "-"
+}
+
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
 }

@@ -70,6 +70,11 @@ type Image struct {
 	Tag  string `json:"tag"`
 	Libc string `json:"libc"`
 	CC   string `json:"cc"`
+	// Arch is the hosts' GOARCH. RunTag is the root filesystem that runs
+	// them when it is not Tag, and Emulated is set when qemu-user does.
+	Arch     string `json:"arch"`
+	RunTag   string `json:"run_tag,omitempty"`
+	Emulated bool   `json:"emulated,omitempty"`
 	// Binaries maps host name to its ELF program interpreter or "static".
 	Binaries map[string]string `json:"binaries,omitempty"`
 }

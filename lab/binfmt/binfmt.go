@@ -85,27 +85,27 @@ func ensure(arch string) error {
 	help := Help(arch)
 
 	if data, err := os.ReadFile(entry); err == nil {
-		st := ParseEntry(string(data))
+		state := ParseEntry(string(data))
 		switch {
-		case !st.Enabled:
+		case !state.Enabled:
 			return fmt.Errorf("binfmt_misc entry %s is disabled: enable it with `echo 1 > %s` as root", entry, entry)
-		case !strings.Contains(st.Flags, "F"):
+		case !strings.Contains(state.Flags, "F"):
 			return fmt.Errorf("binfmt_misc entry %s has flags %q without F, so containers cannot find its interpreter %s: "+
-				"as root, remove it with `echo -1 > %s` and rerun the lab, which registers Debian's entry with F", entry, st.Flags, st.Interpreter, entry)
+				"as root, remove it with `echo -1 > %s` and rerun the lab, which registers Debian's entry with F", entry, state.Flags, state.Interpreter, entry)
 		}
 		return nil
 	}
 
 	line, err := os.ReadFile(conf)
 	if err != nil {
-		return fmt.Errorf("no binfmt_misc entry qemu-%s and %s not found: install qemu-user-static (`apt-get install qemu-user-static` as root); %s", name, conf, help)
+		return fmt.Errorf("binfmt_misc entry qemu-%s is missing and %s was not found, so qemu-user-static is not installed: %s", name, conf, help)
 	}
 	reg, err := RegisterLine(string(line))
 	if err != nil {
 		return fmt.Errorf("%s: %w", conf, err)
 	}
 	if os.Geteuid() != 0 {
-		return fmt.Errorf("no binfmt_misc entry qemu-%s, and the lab registers one only as root: %s", name, help)
+		return fmt.Errorf("binfmt_misc entry qemu-%s is missing, and the lab registers one only as root: %s", name, help)
 	}
 	if _, err := os.Stat(filepath.Join(miscDir, "register")); err != nil {
 		if err := syscall.Mount("binfmt_misc", miscDir, "binfmt_misc", 0, ""); err != nil {

@@ -72,12 +72,9 @@ func (g *Group) runnerID() string {
 }
 
 // runExec runs cmd in the container that runs the hosts.
-func (g *Group) runExec(ctx context.Context, dir string, cmd ...string) (*ExecResult, error) {
+func (g *Group) runExec(ctx context.Context, dir string, cmd ...string) (*engine.ExecResult, error) {
 	return g.Engine.Exec(ctx, g.runnerID(), dir, g.env, cmd)
 }
-
-// ExecResult is the outcome of a command run in a group's container.
-type ExecResult = engine.ExecResult
 
 // readLibc returns the C library and its version that the hosts run
 // with: the lab image's record, or for a runner the Debian package

@@ -3,6 +3,7 @@ package image
 import (
 	"context"
 	"fmt"
+	"os/exec"
 	"strings"
 
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
@@ -86,6 +87,9 @@ func bootstrapArgs(base Base) ([]string, error) {
 	if base.Arch != "" {
 		if err := binfmt.Ensure(base.Arch); err != nil {
 			return nil, fmt.Errorf("bootstrap %s for %s: %w", base.Name, base.Arch, err)
+		}
+		if _, err := exec.LookPath("arch-test"); err != nil {
+			return nil, fmt.Errorf("bootstrap %s for %s: mmdebstrap needs arch-test for another architecture, and it is not installed: install it (`apt-get install arch-test` as root)", base.Name, base.Arch)
 		}
 		args = append(args, "--architectures="+base.Arch)
 	}

@@ -49,3 +49,25 @@ func TestImageTagFollowsBase(t *testing.T) {
 		t.Errorf("expected another base to change the image tag, both are %s", t1)
 	}
 }
+
+func TestBaseTagFollowsArch(t *testing.T) {
+	amd64 := Base{Name: "b", Suite: "bookworm", Packages: []string{"gcc"}}
+	arm64 := amd64
+	arm64.Arch = "arm64"
+	multiarch := amd64
+	multiarch.ForeignArches = []string{"arm64"}
+	if amd64.Tag() == arm64.Tag() {
+		t.Errorf("expected the architecture to change the tag, both are %s", amd64.Tag())
+	}
+	if amd64.Tag() == multiarch.Tag() {
+		t.Errorf("expected a foreign architecture to change the tag, both are %s", amd64.Tag())
+	}
+}
+
+func TestBasePlatform(t *testing.T) {
+	for arch, want := range map[string]string{"": "amd64", "arm64": "arm64", "i386": "386", "riscv64": "riscv64"} {
+		if got := (Base{Arch: arch}).Platform(); got.OS != "linux" || got.Architecture != want {
+			t.Errorf("Base{Arch: %q}.Platform() = %s/%s, expected linux/%s", arch, got.OS, got.Architecture, want)
+		}
+	}
+}

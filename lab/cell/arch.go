@@ -127,10 +127,10 @@ func (g *Group) closeRunner(ctx context.Context) error {
 	}
 	id := g.runner.GetContainerID()
 	err := g.runner.Terminate(ctx, testcontainers.StopTimeout(0))
+	g.runner = nil
 	if err != nil {
-		err = fmt.Errorf("remove runner %s of %s: %w", id[:12], g.Name(), err)
+		return fmt.Errorf("remove runner %s of %s: %w", id[:12], g.Name(), err)
 	}
 	g.Engine.Log.Info("container removed", "id", id[:12], "group", g.Name())
-	g.runner = nil
-	return err
+	return nil
 }

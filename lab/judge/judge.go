@@ -307,10 +307,6 @@ type Run struct {
 	Exit   Exit
 	Output *Output
 	Stderr []byte
-	// Emulated is set when the host ran through qemu-user. Its timings
-	// then say nothing about the CPU, so the threadcost check, whose bound
-	// is a native measurement, does not apply.
-	Emulated bool
 }
 
 // completed reports whether the host ran to its end record and exited 0.

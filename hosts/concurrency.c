@@ -12,7 +12,12 @@
 #define THREADS 500
 #define WAVES 2
 
-static const struct lab_thread_spec spec = {"concurrent", 0, 0};
+/*
+ * 500 threads with the C library's default stack (RLIMIT_STACK, 8 MiB)
+ * need 4 GiB of address space, more than a 32-bit process has, so there
+ * the threads get 256 KiB each.
+ */
+static const struct lab_thread_spec spec = {"concurrent", sizeof(void *) < 8 ? 256 * 1024 : 0, 0};
 
 static pthread_barrier_t called, released;
 

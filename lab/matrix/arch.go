@@ -4,10 +4,10 @@ import "github.com/cgohostlab/cgohostlab/lab/image"
 
 // archImages are the images of other CPUs. The cross image builds their
 // hosts and libraries with the host Go (GOARCH) and Debian's cross
-// compilers, and a container of the target architecture's Debian root
+// compilers. A container of the target architecture's Debian root
 // filesystem runs them, through qemu-user on arm64 and riscv64 and
-// natively on i386. Names are LIBC[-RELEASE]-GOARCH: the release is left
-// out for bookworm and the architecture for amd64.
+// natively on i386. Names are LIBC[-RELEASE]-GOARCH, where the release is
+// left out for bookworm (and the architecture for the amd64 images).
 //
 // NOTE: only the host Go builds them, because the cross image carries no
 // Debian Go package.
@@ -44,7 +44,8 @@ var archImages = []Image{
 
 // archVariants are the variants of the images of other CPUs: the stock
 // runtime (with the noargv workaround on musl) and the sticky-bounds
-// injection, which proves that deepstack catches go59294 there too.
+// injection, which proves that deepstack catches its `morestack on g0`
+// crash on that CPU too.
 func archVariants(libc string) []VariantUse {
 	if libc == "musl" {
 		return []VariantUse{

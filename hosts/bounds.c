@@ -38,30 +38,8 @@ static const struct lab_thread_spec threads[] = {
 };
 #define NTHREADS (sizeof threads / sizeof threads[0])
 
-struct call_arg {
-	const char *kind;
-	size_t depth;
-};
-
-static void call_go(void *p) {
-	struct call_arg *a = p;
-	lab_call(a->kind, a->depth, 1);
-}
-
 static void run_depths(const char *kind) {
-	struct lab_bounds b;
-	size_t i;
-
-	lab_true_bounds(&b);
-	for (i = 0; i < NDEPTHS; i++) {
-		struct call_arg a = {kind, depths[i]};
-		uintptr_t room = lab_sp() - b.lo;
-		if (depths[i] + 64 * KiB > room) {
-			lab_skip(kind, depths[i], "depth does not fit in the thread's stack");
-			continue;
-		}
-		lab_at_depth(depths[i], call_go, &a);
-	}
+	lab_call_depths(kind, depths, NDEPTHS, 64 * KiB);
 }
 
 static void *thread_body(void *p) {

@@ -243,6 +243,32 @@ void lab_at_depth(size_t depth, void (*fn)(void *), void *arg) {
 	descend(lab_sp() - depth, fn, arg);
 }
 
+struct depth_call {
+	const char *kind;
+	size_t depth;
+};
+
+static void call_at_depth(void *p) {
+	struct depth_call *c = p;
+
+	lab_call(c->kind, c->depth, 1);
+}
+
+void lab_call_depths(const char *kind, const size_t *depths, size_t n, size_t spare) {
+	struct lab_bounds b;
+	size_t i;
+
+	lab_true_bounds(&b);
+	for (i = 0; i < n; i++) {
+		struct depth_call c = {kind, depths[i]};
+		if (depths[i] + spare > lab_sp() - b.lo) {
+			lab_skip(kind, depths[i], "depth does not fit in the thread's stack");
+			continue;
+		}
+		lab_at_depth(depths[i], call_at_depth, &c);
+	}
+}
+
 void lab_set_user_stack(void *lo, size_t size) {
 	user_stack_lo = (uintptr_t)lo;
 	user_stack_hi = (uintptr_t)lo + size;

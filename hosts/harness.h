@@ -100,6 +100,13 @@ void lab_skip(const char *kind, size_t depth, const char *reason);
 void lab_at_depth(size_t depth, void (*fn)(void *), void *arg);
 
 /*
+ * Calls Go with a GC on g0 (lab_call) from each of the n depths below the
+ * caller's frame, as thread kind `kind`. A depth that would leave less
+ * than `spare` bytes of the thread's true stack is skipped and recorded.
+ */
+void lab_call_depths(const char *kind, const size_t *depths, size_t n, size_t spare);
+
+/*
  * Starts a thread as spec describes, running fn(arg). Returns 0 or an
  * errno value. *stack receives a host-allocated stack to pass to
  * lab_thread_free_stack after the join, or NULL.

@@ -24,32 +24,9 @@ static const struct lab_thread_spec threads[] = {
 };
 #define NTHREADS (sizeof threads / sizeof threads[0])
 
-struct call_arg {
-	const char *kind;
-	size_t depth;
-};
-
-static void call_go(void *p) {
-	struct call_arg *a = p;
-
-	lab_call(a->kind, a->depth, 1);
-}
-
 /* Calls Go at each depth that leaves at least 8 KiB of the stack. */
 static void *body(void *p) {
-	const char *kind = p;
-	struct lab_bounds b;
-	size_t i;
-
-	lab_true_bounds(&b);
-	for (i = 0; i < NDEPTHS; i++) {
-		struct call_arg a = {kind, depths[i]};
-		if (depths[i] + 8 * KiB > lab_sp() - b.lo) {
-			lab_skip(kind, depths[i], "depth does not fit in the thread's stack");
-			continue;
-		}
-		lab_at_depth(depths[i], call_go, &a);
-	}
+	lab_call_depths(p, depths, NDEPTHS, 8 * KiB);
 	return NULL;
 }
 

@@ -25,15 +25,28 @@ type Comparison struct {
 	Missing       bool          `json:"missing,omitempty"`
 	VerdictBefore judge.Verdict `json:"verdict_before,omitempty"`
 	VerdictAfter  judge.Verdict `json:"verdict_after"`
+	// IssueBefore and IssueAfter are the known issues that the cells
+	// reproduced, if any: a patch may turn one known issue into another.
+	IssueBefore string `json:"issue_before,omitempty"`
+	IssueAfter  string `json:"issue_after,omitempty"`
 	// Bounds lists the thread kinds whose bounds class changed.
 	Bounds []BoundsChange `json:"bounds_changes,omitempty"`
 	// Costs compares callback costs per thread kind.
 	Costs []CostChange `json:"cost_changes,omitempty"`
 }
 
-// VerdictChanged reports whether the patch changed the cell's verdict.
+// VerdictChanged reports whether the patch changed the cell's verdict or
+// the known issue it reproduced.
 func (c Comparison) VerdictChanged() bool {
-	return !c.Missing && c.VerdictBefore != c.VerdictAfter
+	return !c.Missing && (c.VerdictBefore != c.VerdictAfter || c.IssueBefore != c.IssueAfter)
+}
+
+// verdictText returns a verdict with the known issue it names, if any.
+func verdictText(v judge.Verdict, issue string) string {
+	if issue == "" {
+		return string(v)
+	}
+	return fmt.Sprintf("%s (%s)", v, issue)
 }
 
 // BoundsChange is a thread kind whose worst bounds class differs between
@@ -107,14 +120,14 @@ func compare(cells []*Cell) []Comparison {
 		}
 		base, _ := matrix.SplitPatch(c.Variant)
 		baseName := c.Image + "/" + c.Toolchain + "/" + base + "/" + c.Scenario
-		cmp := Comparison{Cell: c.Name, Baseline: baseName, VerdictAfter: c.Verdict}
+		cmp := Comparison{Cell: c.Name, Baseline: baseName, VerdictAfter: c.Verdict, IssueAfter: c.KnownIssue}
 		before, ok := byName[baseName]
 		if !ok {
 			cmp.Missing = true
 			out = append(out, cmp)
 			continue
 		}
-		cmp.VerdictBefore = before.Verdict
+		cmp.VerdictBefore, cmp.IssueBefore = before.Verdict, before.KnownIssue
 		cmp.Bounds = boundsChanges(before.Bounds, c.Bounds)
 		cmp.Costs = costChanges(before, c)
 		out = append(out, cmp)
@@ -223,9 +236,9 @@ func (r *Report) comparisonMarkdown(w func(string, ...any)) {
 			w("| %s | %s (no unpatched cell %s in this run) | - | - |\n", c.Cell, c.VerdictAfter, c.Baseline)
 			continue
 		}
-		verdict := "unchanged: " + string(c.VerdictAfter)
+		verdict := "unchanged: " + verdictText(c.VerdictAfter, c.IssueAfter)
 		if c.VerdictChanged() {
-			verdict = fmt.Sprintf("**%s → %s**", c.VerdictBefore, c.VerdictAfter)
+			verdict = fmt.Sprintf("**%s → %s**", verdictText(c.VerdictBefore, c.IssueBefore), verdictText(c.VerdictAfter, c.IssueAfter))
 		}
 		bounds := "unchanged"
 		if len(c.Bounds) > 0 {

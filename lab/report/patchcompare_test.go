@@ -52,6 +52,24 @@ func TestCompareVerdictAndBounds(t *testing.T) {
 	}
 }
 
+func TestCompareKnownIssueChange(t *testing.T) {
+	stock := cellOf("musl", "go1.22", "stock", "deepstack", judge.KnownIssue)
+	stock.KnownIssue = "go13492"
+	patched := cellOf("musl", "go1.22", "stock+patch=p", "deepstack", judge.KnownIssue)
+	patched.KnownIssue = "go68285"
+
+	got := compare([]*Cell{stock, patched})
+	if len(got) != 1 || !got[0].VerdictChanged() {
+		t.Fatalf("expected one changed comparison, got %+v", got)
+	}
+	r := &Report{Patch: &Patch{Name: "p"}, Comparisons: got}
+	md := r.Markdown()
+	want := "**known issue reproduced (go13492) → known issue reproduced (go68285)**"
+	if !strings.Contains(md, want) {
+		t.Errorf("report.md lacks %q", want)
+	}
+}
+
 func TestCostChangeMedianAndSpread(t *testing.T) {
 	c := costChange("main", []float64{100, 90, 110, 105, 95}, []float64{1000, 900, 1100, 950, 1050})
 	if c.Before != 100 || c.After != 1000 {

@@ -311,6 +311,9 @@ func Select(set *scenarios.Set, f Filter) ([]Cell, error) {
 	if err := checkNames("scenario", f.Scenarios, set.Names()); err != nil {
 		return nil, err
 	}
+	if err := CheckExpectations(set); err != nil {
+		return nil, err
+	}
 	match, err := compilePattern(f.Pattern)
 	if err != nil {
 		return nil, err

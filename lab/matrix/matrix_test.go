@@ -79,18 +79,25 @@ func TestInjectionCells(t *testing.T) {
 }
 
 func TestExpectationsReferToKnownNames(t *testing.T) {
-	set := builtin(t)
-	for _, sc := range set.Scenarios {
-		for i, e := range sc.Expect {
-			if e.Image != "" && !slices.Contains(ImageNames(), e.Image) {
-				t.Errorf("%s: expect[%d]: unknown image %q", sc.Name, i, e.Image)
-			}
-			if e.Toolchain != "" && !slices.Contains(ToolchainNames(), e.Toolchain) {
-				t.Errorf("%s: expect[%d]: unknown toolchain %q", sc.Name, i, e.Toolchain)
-			}
-			if e.Variant != "" && !slices.Contains(overlay.VariantNames(), e.Variant) && !slices.Contains(VariantNames(), e.Variant) {
-				t.Errorf("%s: expect[%d]: unknown variant %q", sc.Name, i, e.Variant)
-			}
+	if err := CheckExpectations(builtin(t)); err != nil {
+		t.Error(err)
+	}
+}
+
+func TestExpectationWithUnknownNameRejected(t *testing.T) {
+	for _, tc := range []struct {
+		e    scenarios.Expectation
+		want string
+	}{
+		{scenarios.Expectation{Libc: "uclibc"}, `scenarios/x.json: field expect[0].libc: unknown libc "uclibc"`},
+		{scenarios.Expectation{Image: "alpine"}, `field expect[0].image: unknown image "alpine"`},
+		{scenarios.Expectation{Toolchain: "go1.99"}, `field expect[0].toolchain: unknown toolchain "go1.99"`},
+		{scenarios.Expectation{Variant: "stok"}, `field expect[0].variant: unknown variant "stok", so the expectation matches no cell: valid values are stock,`},
+	} {
+		set := &scenarios.Set{Scenarios: []*scenarios.Scenario{{Name: "x", Expect: []scenarios.Expectation{tc.e}}}}
+		err := CheckExpectations(set)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("CheckExpectations(%+v) = %v, want an error containing %q", tc.e, err, tc.want)
 		}
 	}
 }

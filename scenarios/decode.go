@@ -1,9 +1,11 @@
 package scenarios
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"reflect"
 	"slices"
 	"strings"
@@ -24,6 +26,17 @@ func explainDecodeError(data []byte, v any, err error) error {
 		// Only the timeout field is a Duration.
 		return fmt.Errorf("field timeout: %w", err)
 	}
+	var syntaxErr *json.SyntaxError
+	if errors.As(err, &syntaxErr) {
+		return fmt.Errorf("%w at %s", err, lineColumn(data, syntaxErr.Offset))
+	}
+	var typeErr *json.UnmarshalTypeError
+	if errors.As(err, &typeErr) {
+		return fmt.Errorf("%w at %s", err, lineColumn(data, typeErr.Offset))
+	}
+	if errors.Is(err, io.ErrUnexpectedEOF) {
+		return fmt.Errorf("%w: the file ends before its JSON value does (a missing } or ], or a cut string)", err)
+	}
 	if !strings.HasPrefix(err.Error(), "json: unknown field ") {
 		return err
 	}
@@ -39,6 +52,15 @@ func explainDecodeError(data []byte, v any, err error) error {
 		where = "the top level"
 	}
 	return fmt.Errorf("%w in %s: allowed fields are %s", err, where, strings.Join(allowed, ", "))
+}
+
+// lineColumn returns the 1-based line and column of byte offset in data.
+func lineColumn(data []byte, offset int64) string {
+	offset = min(max(offset, 0), int64(len(data)))
+	before := data[:offset]
+	line := bytes.Count(before, []byte("\n")) + 1
+	col := len(before) - bytes.LastIndexByte(before, '\n')
+	return fmt.Sprintf("line %d, column %d", line, col)
 }
 
 // findUnknownField walks the decoded JSON value tree alongside type t and

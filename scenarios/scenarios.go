@@ -433,7 +433,12 @@ func (e Expectation) validate(set *Set) error {
 		}
 	}
 	if e.Issue != "" && set != nil && set.KnownIssue(e.Issue) == nil {
-		return fmt.Errorf("issue: %q is not in known-issues.json (or, in a scenario folder, in its known_issues)", e.Issue)
+		var ids []string
+		for _, ki := range set.KnownIssues {
+			ids = append(ids, ki.ID)
+		}
+		return fmt.Errorf("issue: %q is not in known-issues.json (or, in a scenario folder, in its known_issues): known ids are %s",
+			e.Issue, strings.Join(ids, ", "))
 	}
 	if e.Signature != nil {
 		if err := e.Signature.validate("signature"); err != nil {

@@ -121,3 +121,21 @@ func TestLoadMalformed(t *testing.T) {
 		})
 	}
 }
+
+func TestSyntaxErrorsNamePosition(t *testing.T) {
+	for _, tc := range []struct {
+		name, data, want string
+	}{
+		{"bad token", "{\n  \"name\": \"x\",\n  \"smoke\": tru\n}", "(expecting 'e') at line 4, column 1"},
+		{"cut short", "{\n  \"name\": \"x\",", "the file ends before its JSON value does"},
+		{"wrong type", "{\n  \"name\": \"x\",\n  \"smoke\": \"yes\"\n}", "at line 3, column"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var sc Scenario
+			err := decodeStrict([]byte(tc.data), &sc)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("error = %v, want one containing %q", err, tc.want)
+			}
+		})
+	}
+}

@@ -4,12 +4,17 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 )
 
-// Read reads a report.json.
+// Read reads a report.json, or the report.json in path when path is a
+// report directory.
 func Read(path string) (*Report, error) {
+	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+		path = filepath.Join(path, "report.json")
+	}
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
@@ -37,7 +42,14 @@ func Merge(paths []string) (*Report, error) {
 	shardOf := map[string]string{}
 	selection := map[string]bool{}
 	var first string
+	given := map[string]bool{}
 	for i, p := range paths {
+		if abs, err := filepath.Abs(p); err == nil {
+			if given[abs] {
+				return nil, fmt.Errorf("%s is given twice: pass each shard's report once", p)
+			}
+			given[abs] = true
+		}
 		r, err := Read(p)
 		if err != nil {
 			return nil, err

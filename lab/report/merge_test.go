@@ -114,6 +114,7 @@ func TestMergeRejectsReportsOfOtherRuns(t *testing.T) {
 		{"same shard twice", []string{a, same}, "are both shard 1/2"},
 		{"not a report", []string{a, notJSON}, "is not a cgohostlab report.json"},
 		{"nothing", nil, "at least one"},
+		{"same file twice", []string{a, a}, "is given twice"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := Merge(tc.paths)

@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -96,6 +97,11 @@ func ensure(arch string) error {
 		return nil
 	}
 
+	if _, err := os.Stat(conf); err != nil && os.Geteuid() == 0 {
+		if err := InstallTools(); err != nil {
+			return fmt.Errorf("binfmt_misc entry qemu-%s is missing and %s was not found: %w; %s", name, conf, err, help)
+		}
+	}
 	line, err := os.ReadFile(conf)
 	if err != nil {
 		return fmt.Errorf("binfmt_misc entry qemu-%s is missing and %s was not found, so qemu-user-static is not installed: %s", name, conf, help)
@@ -121,6 +127,56 @@ func ensure(arch string) error {
 	}
 	if _, err := os.Stat(entry); err != nil {
 		return fmt.Errorf("registered %s but %s did not appear: %w", conf, entry, err)
+	}
+	return nil
+}
+
+// NoAptEnv, set to 1, stops the lab from installing packages itself.
+const NoAptEnv = "CGOHOSTLAB_NO_APT"
+
+// Packages are the Debian packages that other CPUs need: the qemu-user
+// interpreters with their binfmt_misc entries, and arch-test, without
+// which mmdebstrap refuses to bootstrap another architecture.
+var Packages = []string{"qemu-user-static", "arch-test"}
+
+// InstallTools installs Packages with apt-get, once per process, when
+// the lab runs as root on a machine with apt-get and NoAptEnv is not set.
+// A failed install is retried after `apt-get update`, for a machine whose
+// package lists are missing or old.
+func InstallTools() error {
+	installOnce.Do(func() { installErr = installTools() })
+	return installErr
+}
+
+var (
+	installOnce sync.Once
+	installErr  error
+)
+
+func installTools() error {
+	if os.Getenv(NoAptEnv) == "1" {
+		return fmt.Errorf("%s=1 keeps the lab from installing %s", NoAptEnv, strings.Join(Packages, " "))
+	}
+	if os.Geteuid() != 0 {
+		return fmt.Errorf("the lab installs %s only as root", strings.Join(Packages, " "))
+	}
+	apt, err := exec.LookPath("apt-get")
+	if err != nil {
+		return fmt.Errorf("apt-get not found, so the lab cannot install %s", strings.Join(Packages, " "))
+	}
+	install := func() ([]byte, error) {
+		cmd := exec.Command(apt, append([]string{"install", "-y", "-q", "--no-install-recommends"}, Packages...)...)
+		cmd.Env = append(os.Environ(), "DEBIAN_FRONTEND=noninteractive")
+		return cmd.CombinedOutput()
+	}
+	if _, err := install(); err == nil {
+		return nil
+	}
+	if out, err := exec.Command(apt, "update", "-q").CombinedOutput(); err != nil {
+		return fmt.Errorf("apt-get update failed: %w\n%s", err, out)
+	}
+	if out, err := install(); err != nil {
+		return fmt.Errorf("apt-get install %s failed: %w\n%s", strings.Join(Packages, " "), err, out)
 	}
 	return nil
 }

@@ -3,6 +3,7 @@ package image
 import (
 	"context"
 	"fmt"
+	"os"
 	"os/exec"
 	"strings"
 
@@ -87,6 +88,9 @@ func bootstrapArgs(base Base) ([]string, error) {
 	if base.Arch != "" {
 		if err := binfmt.Ensure(base.Arch); err != nil {
 			return nil, fmt.Errorf("bootstrap %s for %s: %w", base.Name, base.Arch, err)
+		}
+		if _, err := exec.LookPath("arch-test"); err != nil && os.Geteuid() == 0 {
+			binfmt.InstallTools()
 		}
 		if _, err := exec.LookPath("arch-test"); err != nil {
 			return nil, fmt.Errorf("bootstrap %s for %s: mmdebstrap needs arch-test for another architecture, and it is not installed: install it (`apt-get install arch-test` as root)", base.Name, base.Arch)

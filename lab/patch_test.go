@@ -122,7 +122,7 @@ func TestPatchTrial(t *testing.T) {
 	md := l.Report.Markdown()
 	for _, w := range []string{
 		"## Patch comparison",
-		"| musl/host/stock+patch=trial/startup | **known issue reproduced → pass** |",
+		"| musl/host/stock+patch=trial/startup | **known issue reproduced (go13492) → pass** |",
 		"| glibc/go1.19/stock+patch=trial/startup | patch does not apply (no unpatched cell",
 	} {
 		if !strings.Contains(md, w) {

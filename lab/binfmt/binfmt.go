@@ -58,8 +58,9 @@ var (
 
 // Ensure checks that the kernel runs ELF binaries of the Debian
 // architecture arch through qemu-user with the F flag. When the entry is
-// missing and the lab runs as root, it mounts binfmt_misc if needed and
-// registers the entry that Debian's qemu-user-static ships. Otherwise it
+// missing and the lab runs as root, it installs qemu-user-static if
+// needed (InstallTools), mounts binfmt_misc if needed and registers the
+// entry that the package ships. Otherwise it
 // returns an error that gives the commands that enable it. The result is
 // cached per architecture for the life of the process.
 func Ensure(arch string) error {

@@ -64,16 +64,15 @@ func New(ctx context.Context, log *slog.Logger) (*Lab, error) {
 }
 
 // Watch returns a context that ends with ctx, and also when a failed
-// engine call turns out to have failed because the engine is gone: then
-// the run stops at once with that cause, instead of failing every cell
-// that is left one by one.
+// engine call failed because the engine no longer responds. The run then
+// stops at once with that cause instead of failing each remaining cell.
 func (l *Lab) Watch(ctx context.Context) context.Context {
 	ctx, l.abort = context.WithCancelCause(ctx)
 	return ctx
 }
 
 // checkEngine ends the watched context when err came with an engine that
-// no longer answers.
+// no longer responds.
 func (l *Lab) checkEngine(ctx context.Context, err error) {
 	if err == nil || ctx.Err() != nil || l.abort == nil {
 		return

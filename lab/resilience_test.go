@@ -216,10 +216,10 @@ func TestShardsMergeToOneRun(t *testing.T) {
 }
 
 // TestInterruptedRunsLeaveNothing interrupts a run with SIGINT during a
-// base bootstrap, an image build and a cell run, checks each time that
+// base bootstrap, an image build and a cell run. Each time it checks that
 // nothing of the run remains (containers, half-made images, mmdebstrap
-// and its temporary root) and that the report lists the unfinished cells,
-// and then checks that the next run succeeds. Salted content hashes
+// and its temporary root) and that the report lists the unfinished cells.
+// Then it checks that the next run succeeds. Salted content hashes
 // (image.BaseSaltEnv, image.ImageSaltEnv) make the first two phases build
 // anew without touching the images that other runs use.
 func TestInterruptedRunsLeaveNothing(t *testing.T) {

@@ -105,9 +105,9 @@ func (d debugLogger) Printf(format string, v ...any) {
 	d.log.Debug(strings.TrimSpace(fmt.Sprintf(format, v...)), "from", "testcontainers")
 }
 
-// Ping returns nil when the engine answers within 10 seconds, and else an
-// error that names the engine: the lab's test of whether a failed call
-// failed because the engine itself is gone.
+// Ping returns nil when the engine responds within 10 seconds, and else an
+// error that names the engine. The lab uses it to tell whether a failed
+// call failed because the engine itself is gone.
 func (e *Engine) Ping(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
@@ -127,8 +127,8 @@ func (e *Engine) Labels(kind string) map[string]string {
 	return l
 }
 
-// ForeignAge is how old a cell container of another host must be before
-// Sweep removes it. The lab cannot see whether a process on another host
+// ForeignAge is the age at which Sweep removes a cell container of another
+// host. The lab cannot see whether a process on another host
 // (another machine sharing a remote engine, or the runner container,
 // whose hostname is its container id) is alive, so it waits longer than
 // any run lasts.

@@ -13,8 +13,8 @@ import (
 	"time"
 )
 
-// scratch is where one mmdebstrap run keeps its temporary root: a
-// directory of the lab's own, given to mmdebstrap as TMPDIR, and the
+// scratch is the working area of one mmdebstrap run: a directory of the
+// lab's own, given to mmdebstrap as TMPDIR for its temporary root, and the
 // process group that mmdebstrap and its children run in.
 //
 // mmdebstrap cleans up after itself when it ends normally, and also when a

@@ -42,14 +42,15 @@ func Merge(paths []string) (*Report, error) {
 	shardOf := map[string]string{}
 	selection := map[string]bool{}
 	var first string
-	given := map[string]bool{}
+	seenPath := map[string]bool{}
 	for i, p := range paths {
 		if abs, err := filepath.Abs(p); err == nil {
-			if given[abs] {
+			if seenPath[abs] {
 				return nil, fmt.Errorf("%s is given twice: pass each shard's report once", p)
 			}
-			given[abs] = true
+			seenPath[abs] = true
 		}
+
 		r, err := Read(p)
 		if err != nil {
 			return nil, err
@@ -61,12 +62,14 @@ func Merge(paths []string) (*Report, error) {
 			return nil, fmt.Errorf("%s and %s come from different matrices (filter %q, short %v and filter %q, short %v): merge only the shards of one run",
 				first, p, m.Filter, m.Short, r.Filter, r.Short)
 		}
+
 		if r.Shard != "" {
 			if other, ok := shardOf[r.Shard]; ok {
 				return nil, fmt.Errorf("%s and %s are both shard %s", other, p, r.Shard)
 			}
 			shardOf[r.Shard] = p
 		}
+
 		if r.Started.Before(m.Started) {
 			m.Started = r.Started
 		}
@@ -77,6 +80,7 @@ func Merge(paths []string) (*Report, error) {
 		if r.Interrupted != "" {
 			m.Interrupted = strings.TrimPrefix(m.Interrupted+"; "+p+": "+r.Interrupted, "; ")
 		}
+
 		for _, name := range r.Selection {
 			if !selection[name] {
 				selection[name] = true
@@ -84,6 +88,7 @@ func Merge(paths []string) (*Report, error) {
 			}
 		}
 		m.Planned = append(m.Planned, r.Planned...)
+
 		for _, c := range r.Cells {
 			if other, ok := owner[c.Name]; ok {
 				return nil, fmt.Errorf("cell %s is in both %s and %s: the reports overlap, so they are not shards of one run", c.Name, other, p)
@@ -91,6 +96,7 @@ func Merge(paths []string) (*Report, error) {
 			owner[c.Name] = p
 			m.Cells = append(m.Cells, c)
 		}
+
 		for _, tc := range r.Toolchains {
 			m.AddToolchain(tc)
 		}

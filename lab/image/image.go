@@ -67,10 +67,15 @@ var common = []string{"gcc", "libc6-dev", "musl-tools", "make", "binutils", "ca-
 // packages of its release and that release's backports.
 var Bases = []Base{
 	{
-		Name:     "bullseye",
-		Suite:    "bullseye",
-		Packages: common,
-		Notes:    "Debian 11: glibc 2.31, musl 1.2.2. No Debian Go package of the matrix installs here.",
+		Name:  "bullseye",
+		Suite: "bullseye",
+		// Debian packages no Go with C-thread Ms for bullseye. The Go
+		// packages of bookworm-backports install here: they depend only
+		// on their sources, and their binaries are static.
+		ExtraSuites: []string{"bookworm-backports"},
+		Packages: append(slices.Clone(common),
+			"golang-1.21-go/bookworm-backports", "golang-1.22-go/bookworm-backports"),
+		Notes: "Debian 11: glibc 2.31, musl 1.2.2, and Go 1.21 and 1.22 from bookworm-backports.",
 	},
 	{
 		Name:        "bookworm",

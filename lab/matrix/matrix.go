@@ -25,6 +25,9 @@ type Image struct {
 	// StackBound names the platform whose stack-bound API the image's
 	// shims emulate (see package stackbound); empty for plain images.
 	StackBound string
+	// SmokeToolchains are the toolchains of the image's smoke cells; nil
+	// means smokeToolchains.
+	SmokeToolchains []string
 	// CacheImage is the image whose build-cache volumes this one shares;
 	// empty means its own.
 	CacheImage string
@@ -110,9 +113,14 @@ var Images = []Image{
 	},
 	{
 		Image:      image.Image{Name: "glibc-bullseye", Dir: "glibc", Base: "bullseye", CC: "gcc", Libc: "glibc"},
-		Toolchains: []string{"host"},
-		Variants:   []VariantUse{{Variant: "stock"}},
-		Notes:      "Debian bullseye, glibc 2.31 (before 2.32 changed pthread_getattr_np's error paths).",
+		Toolchains: []string{"go1.21", "go1.22", "host"},
+		Variants: []VariantUse{{
+			Variant: "stock",
+			Smoke:   []string{"rawclone"},
+			Notes:   "The smoke set shows golang/go#65625 with Go 1.21 and its fix in Go 1.22.",
+		}},
+		SmokeToolchains: []string{"go1.21", "go1.22"},
+		Notes:           "Debian bullseye, glibc 2.31 (before 2.32 changed pthread_getattr_np's error paths), and Go 1.21 and 1.22 from bookworm-backports.",
 	},
 }
 
@@ -141,7 +149,9 @@ type Toolchain struct {
 	Name  string
 	Kind  ToolchainKind
 	Minor int // Go 1.Minor; for Host, the running Go's
-	// Base is the base image whose Debian packages hold a Debian toolchain.
+	// Base is the base whose Debian release packages a Debian toolchain.
+	// Another base may install the same package (bullseye installs Go
+	// 1.21 and 1.22 from bookworm-backports).
 	Base string
 	// Release is the GOTOOLCHAIN value of a Download toolchain.
 	Release string
@@ -398,7 +408,11 @@ func inSmoke(c Cell, sc *scenarios.Scenario) bool {
 	if err != nil {
 		return false
 	}
-	if !slices.Contains(smokeImages, c.Image) || !slices.Contains(smokeToolchains, c.Toolchain) {
+	toolchains := smokeToolchains
+	if im.SmokeToolchains != nil {
+		toolchains = im.SmokeToolchains
+	}
+	if !slices.Contains(smokeImages, c.Image) || !slices.Contains(toolchains, c.Toolchain) {
 		return false
 	}
 	if im.StackBound != "" && c.Toolchain != "host" {
@@ -413,9 +427,10 @@ func inSmoke(c Cell, sc *scenarios.Scenario) bool {
 	return false
 }
 
-// smokeImages are the images of the smoke set, all on one base to
-// bootstrap.
-var smokeImages = []string{"glibc", "musl", "darwinlike", "solarislike", "illumoslike"}
+// smokeImages are the images of the smoke set: all but glibc-bullseye on
+// one base to bootstrap. glibc-bullseye costs a second base, for the one
+// glibc before 2.32 of the matrix.
+var smokeImages = []string{"glibc", "musl", "darwinlike", "solarislike", "illumoslike", "glibc-bullseye"}
 
 // smokeToolchains are the toolchains of the smoke set: the baseline, one
 // of the first with bound Ms, and the Go that runs the lab.

@@ -27,6 +27,7 @@ static pthread_mutex_t emit_lock = PTHREAD_MUTEX_INITIALIZER;
 /* Host-allocated stack of the calling thread, if it runs on one. */
 static __thread uintptr_t user_stack_lo;
 static __thread uintptr_t user_stack_hi;
+static __thread const char *user_stack_source;
 
 static long lab_tid(void) {
 	return (long)syscall(SYS_gettid);
@@ -131,7 +132,7 @@ void lab_true_bounds(struct lab_bounds *b) {
 	if (user_stack_hi != 0) {
 		b->lo = user_stack_lo;
 		b->hi = user_stack_hi;
-		b->source = "buffer";
+		b->source = user_stack_source;
 		return;
 	}
 	if (lab_tid() == (long)getpid()) {
@@ -270,8 +271,13 @@ void lab_call_depths(const char *kind, const size_t *depths, size_t n, size_t sp
 }
 
 void lab_set_user_stack(void *lo, size_t size) {
-	user_stack_lo = (uintptr_t)lo;
-	user_stack_hi = (uintptr_t)lo + size;
+	lab_set_known_stack((uintptr_t)lo, (uintptr_t)lo + size, "buffer");
+}
+
+void lab_set_known_stack(uintptr_t lo, uintptr_t hi, const char *source) {
+	user_stack_lo = lo;
+	user_stack_hi = hi;
+	user_stack_source = source;
 }
 
 struct thread_start {

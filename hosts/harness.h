@@ -42,7 +42,7 @@ enum {
 struct lab_bounds {
 	uintptr_t lo;
 	uintptr_t hi;
-	const char *source; /* "buffer", "libc" or "maps" */
+	const char *source; /* "buffer", "libc", "maps" or one set by lab_set_known_stack */
 };
 
 /* Stack of a test thread: size and who allocates it. */
@@ -125,6 +125,12 @@ void lab_thread_free_stack(void *stack, size_t size);
 
 /* Registers the calling thread's host-allocated stack for lab_true_bounds. */
 void lab_set_user_stack(void *lo, size_t size);
+
+/*
+ * Registers [lo, hi) as the calling thread's true stack, read from source,
+ * for a thread whose C library can no longer say (see rawclone.c).
+ */
+void lab_set_known_stack(uintptr_t lo, uintptr_t hi, const char *source);
 
 /*
  * Runs fn(arg) on the host-allocated stack [stack, stack+size) and returns

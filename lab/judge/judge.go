@@ -96,7 +96,7 @@ type KindBounds struct {
 	UnsafeBy uint64      `json:"unsafe_by,omitempty"`
 	Size     uint64      `json:"size"`      // g0 size of the worst call
 	TrueSize uint64      `json:"true_size"` // true stack size of that call
-	Truth    string      `json:"truth"`     // source of the true bounds: buffer, libc or maps
+	Truth    string      `json:"truth"`     // source of the true bounds: buffer, libc, maps or parent
 }
 
 // SummarizeBounds returns one summary per thread kind, in the order the

@@ -124,7 +124,7 @@ func (r *Report) Markdown() string {
 	w("\n## Bounds by thread kind\n\n")
 	w("exact: the g0 bounds are the true stack. conservative: accurate bounds inside it. " +
 		"estimate: the runtime guessed [SP-32 KiB, SP+1 KiB). unsafe: the lower bound lies below the true stack. " +
-		"True bounds come from the host's own stack buffer (buffer), the C library (libc) or /proc/self/maps and RLIMIT_STACK (maps).\n\n")
+		"True bounds come from the host's own stack buffer (buffer), the C library (libc), /proc/self/maps and RLIMIT_STACK (maps), or the C library's answer in the parent process before a fork (parent).\n\n")
 	if charts := r.boundsCharts(); len(charts) > 0 {
 		w("Charts by thread kind:")
 		for _, ch := range charts {

@@ -6,6 +6,11 @@
  * inner call runs below the frames of the callbacks that are still
  * active, on the same g0, so its bounds must cover a stack that the
  * outer callbacks already use.
+ *
+ * Each LabNest, back in Go from its C call, asks the runtime whether it
+ * holds the M as an extra M that runs only C code. It must not: the flag
+ * makes a profiling signal count the Go code as external code. The host
+ * writes the counts in a nestflags record at the end.
  */
 #include "harness.h"
 
@@ -37,6 +42,18 @@ static void start_nest(void *p) {
 	LabNest(LEVELS, nest_back, p);
 }
 
+/* nest_flags writes LabNest's counts, or nulls if the runtime has no flag. */
+static void nest_flags(void) {
+	int64_t returns = 0, flagged = 0;
+
+	if (!LabNestFlags(&returns, &flagged)) {
+		lab_emit("{\"rec\":\"nestflags\",\"returns\":null,\"flagged\":null}");
+		return;
+	}
+	lab_emit("{\"rec\":\"nestflags\",\"returns\":%lld,\"flagged\":%lld}", (long long)returns,
+	         (long long)flagged);
+}
+
 static void *body(void *p) {
 	struct nest n = {p, lab_sp()};
 
@@ -51,6 +68,7 @@ int main(void) {
 	body("main");
 	lab_thread_run(&spec, body, "pthread-1m");
 	lab_counters("end", 1, 1);
+	nest_flags();
 	lab_end();
 	return 0;
 }

@@ -47,9 +47,12 @@ const (
 	// CheckPthreadKeys fails a cell when the number of pthread keys in use
 	// in the process changes between the host's keys records.
 	CheckPthreadKeys = "pthreadkeys"
+	// CheckExtraInC fails a cell when Go code runs on an extra M that the
+	// runtime holds as running only C code (the nested host reports it).
+	CheckExtraInC = "extrainc"
 )
 
-var validChecks = []string{CheckBounds, CheckMLeak, CheckMainCost, CheckMKept, CheckPthreadKeys}
+var validChecks = []string{CheckBounds, CheckMLeak, CheckMainCost, CheckMKept, CheckPthreadKeys, CheckExtraInC}
 
 // Outcomes that an expectation may name.
 const (
@@ -70,7 +73,7 @@ var validBoundsClasses = []string{"exact", "conservative", "estimate", "unsafe"}
 var validSignals = []string{"SIGSEGV", "SIGBUS", "SIGABRT", "SIGILL", "SIGKILL", "SIGQUIT", "SIGTRAP"}
 
 // Verdict-based signatures: a check that failed.
-var validSignatureVerdicts = []string{"bounds-unsafe", "mleak", "maincost", "mkept", "pthreadkeys", "hang"}
+var validSignatureVerdicts = []string{"bounds-unsafe", "mleak", "maincost", "mkept", "pthreadkeys", "extrainc", "hang"}
 
 var namePattern = regexp.MustCompile(`^[a-z][a-z0-9-]*$`)
 
@@ -197,8 +200,8 @@ type Signature struct {
 	BeforeGo bool `json:"before_go,omitempty"`
 	// Stderr is a regular expression that the host's stderr must match.
 	Stderr string `json:"stderr,omitempty"`
-	// Verdict is a failed check: "bounds-unsafe", "mleak", "maincost"
-	// or "hang".
+	// Verdict is a failed check ("bounds-unsafe", "mleak", "maincost",
+	// "mkept", "pthreadkeys" or "extrainc") or "hang".
 	Verdict string `json:"verdict,omitempty"`
 	// AnyOf lists alternatives: the signature matches when one of them
 	// does (and every other field set here matches too).

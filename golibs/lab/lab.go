@@ -63,11 +63,41 @@ func LabSpin(ns C.int64_t) {
 }
 
 // LabNest calls fn(arg, level) in C, so a host can nest C -> Go -> C -> Go
-// callbacks by calling LabNest again from fn.
+// callbacks by calling LabNest again from fn. Back in Go, it asks the
+// runtime whether it holds this M as running C code (see LabNestFlags).
 //
 //export LabNest
 func LabNest(level C.int, fn C.lab_nest_fn, arg unsafe.Pointer) {
 	C.lab_invoke_nest(fn, arg, level)
+	switch runtimeExtraInC() {
+	case 1:
+		nestFlagged.Add(1)
+		fallthrough
+	case 0:
+		nestReturns.Add(1)
+	}
+}
+
+// Returns to LabNest from C, and those among them on which the runtime
+// held the M as an extra M running C code while LabNest ran Go.
+var nestReturns, nestFlagged atomic.Int64
+
+//go:linkname runtimeExtraInC runtime.cgohostlab_extra_in_c
+func runtimeExtraInC() int
+
+// LabNestFlags writes how many times LabNest got back from C and how many
+// of those times the runtime held the M as an extra M in C, so that a
+// profiling signal would have counted Go code as external code. It
+// returns 0 when the runtime has no such flag, and 1 otherwise.
+//
+//export LabNestFlags
+func LabNestFlags(returns, flagged *C.int64_t) C.int {
+	if runtimeExtraInC() < 0 {
+		return 0
+	}
+	*returns = C.int64_t(nestReturns.Load())
+	*flagged = C.int64_t(nestFlagged.Load())
+	return 1
 }
 
 // LabLockThread locks the calling goroutine to its thread and returns to C

@@ -271,6 +271,30 @@ func CheckMKept(out *Output) Check {
 	return c
 }
 
+// CheckExtraInC fails when Go ran on an extra M that the runtime held as
+// running only C code. That happens when a callback nested in a C call
+// returns and the runtime marks the M as out of Go, although the outer Go
+// frame goes on. A profiling signal then counts Go code as external code.
+func CheckExtraInC(out *Output) Check {
+	c := Check{Name: scenarios.CheckExtraInC}
+	if len(out.NestFlags) == 0 {
+		c.Detail = "no nestflags record"
+		return c
+	}
+	r := out.NestFlags[len(out.NestFlags)-1]
+	switch {
+	case r.Returns == nil || r.Flagged == nil:
+		c.Passed = true
+		c.Detail = "not available: the runtime has no flag for an extra M in C"
+	case *r.Flagged > 0:
+		c.Detail = fmt.Sprintf("Go ran with its M marked as in C after %d of %d returns from a C call that held a nested callback", *r.Flagged, *r.Returns)
+	default:
+		c.Passed = true
+		c.Detail = fmt.Sprintf("the M was marked as in Go after all %d returns from a C call that held a nested callback", *r.Returns)
+	}
+	return c
+}
+
 // Verdict is a cell's outcome.
 type Verdict string
 
@@ -329,6 +353,7 @@ var checks = []struct {
 	{scenarios.CheckMKept, "mkept", Run.completed, CheckMKept},
 	{scenarios.CheckMainCost, "maincost", Run.completed, CheckMainCost},
 	{scenarios.CheckPthreadKeys, "pthreadkeys", Run.completed, CheckPthreadKeys},
+	{scenarios.CheckExtraInC, "extrainc", Run.completed, CheckExtraInC},
 }
 
 // Judge decides the verdict of a run of scenario sc in a cell whose

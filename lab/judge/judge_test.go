@@ -232,6 +232,28 @@ func TestCheckMKept(t *testing.T) {
 	}
 }
 
+func TestCheckExtraInC(t *testing.T) {
+	n := func(v int64) *int64 { return &v }
+	for _, tc := range []struct {
+		name   string
+		recs   []Record
+		passed bool
+		detail string
+	}{
+		{"none flagged", []Record{{Returns: n(6), Flagged: n(0)}}, true, "after all 6 returns"},
+		{"flagged", []Record{{Returns: n(6), Flagged: n(6)}}, false, "after 6 of 6 returns"},
+		{"no flag in runtime", []Record{{}}, true, "not available"},
+		{"no record", nil, false, "no nestflags record"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := CheckExtraInC(&Output{NestFlags: tc.recs})
+			if c.Passed != tc.passed || !strings.Contains(c.Detail, tc.detail) {
+				t.Errorf("CheckExtraInC = %v %q, want %v and a detail with %q", c.Passed, c.Detail, tc.passed, tc.detail)
+			}
+		})
+	}
+}
+
 func TestCheckExpectedBounds(t *testing.T) {
 	got := []KindBounds{{Kind: "main", Class: Conservative}, {Kind: "pthread-default", Class: Exact}}
 	tests := []struct {

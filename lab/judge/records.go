@@ -65,6 +65,11 @@ type Record struct {
 	KeysInUse *int64 `json:"keys_in_use,omitempty"`
 	KeysMax   *int64 `json:"keys_max,omitempty"`
 
+	// nestflags: returns from C to Go in LabNest, and those on which the
+	// runtime held the M as an extra M in C; nil when it has no such flag
+	Returns *int64 `json:"returns,omitempty"`
+	Flagged *int64 `json:"flagged,omitempty"`
+
 	// note: evidence for the report that no check reads
 	Name   string `json:"name,omitempty"`
 	Detail string `json:"detail,omitempty"`
@@ -82,6 +87,8 @@ type Output struct {
 	AltStacks []Record
 	Errors    []Record
 	Keys      []Record
+	// NestFlags are the nestflags records of the nested host.
+	NestFlags []Record
 	Notes     []Record
 	// All holds every record in the order the host wrote them.
 	All []Record
@@ -126,6 +133,8 @@ func Parse(stdout []byte) *Output {
 			out.Errors = append(out.Errors, r)
 		case "keys":
 			out.Keys = append(out.Keys, r)
+		case "nestflags":
+			out.NestFlags = append(out.NestFlags, r)
 		case "note":
 			out.Notes = append(out.Notes, r)
 		default:

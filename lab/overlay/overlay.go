@@ -33,6 +33,7 @@ type Features struct {
 	Accurate     bool // m.g0StackAccurate (Go 1.23 and later)
 	ExtraMLength bool // extraMLength, the free list's length
 	ExtraMInUse  bool // extraMInUse, extra Ms bound to C threads
+	ExtraInC     bool // m.isExtraInC, set while an extra M runs C code
 }
 
 var (
@@ -40,6 +41,7 @@ var (
 	accurateField = regexp.MustCompile(`(?m)^\s+g0StackAccurate\s+bool`)
 	extraMLength  = regexp.MustCompile(`(?m)^\s+extraMLength\s+atomic\.Uint32`)
 	extraMInUse   = regexp.MustCompile(`(?m)^\s+extraMInUse\s+atomic\.Uint32`)
+	extraInCField = regexp.MustCompile(`(?m)^\s+isExtraInC\s+bool`)
 )
 
 // Detect reads the toolchain's runtime sources and returns its features.
@@ -56,6 +58,7 @@ func Detect(read ReadFunc) (Features, error) {
 		IsExtra:      isExtraField.Match(src),
 		Accurate:     accurateField.Match(src),
 		ExtraMLength: extraMLength.Match(src),
+		ExtraInC:     extraInCField.Match(src),
 		ExtraMInUse:  extraMInUse.Match(src),
 	}, nil
 }
@@ -121,6 +124,22 @@ func cgohostlab_probe(out *[{{.ProbeLen}}]uint64) {
 	avail |= 1 << {{.SlotExtraInUse}}
 {{- end}}
 	out[{{.SlotAvail}}] = avail
+}
+
+// cgohostlab_extra_in_c returns 1 if the runtime holds the calling M as
+// an extra M that runs C code, 0 if not, and -1 if this toolchain has no
+// such flag. Go code that calls it runs Go, so 1 is a wrong flag.
+//
+//go:linkname cgohostlab_extra_in_c
+func cgohostlab_extra_in_c() int {
+{{- if .ExtraInC}}
+	if getg().m.isExtraInC {
+		return 1
+	}
+	return 0
+{{- else}}
+	return -1
+{{- end}}
 }
 {{.Extra}}`))
 

@@ -26,7 +26,7 @@ func TestDetectHostToolchain(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The lab runs on Go 1.26 or later, which has every feature.
-	want := Features{IsExtra: true, Accurate: true, ExtraMLength: true, ExtraMInUse: true}
+	want := Features{IsExtra: true, Accurate: true, ExtraMLength: true, ExtraMInUse: true, ExtraInC: true}
 	if f != want {
 		t.Errorf("expected %+v, got %+v", want, f)
 	}
@@ -47,7 +47,7 @@ func TestDetectOldShape(t *testing.T) {
 
 func TestProbeSourceOmitsMissingFields(t *testing.T) {
 	src := string(probeSource(Features{}, ""))
-	for _, absent := range []string{"isextra", "g0StackAccurate", "extraMLength", "extraMInUse"} {
+	for _, absent := range []string{"isextra", "g0StackAccurate", "extraMLength", "extraMInUse", "isExtraInC"} {
 		if strings.Contains(src, absent) {
 			t.Errorf("probe for a runtime without %s still reads it:\n%s", absent, src)
 		}

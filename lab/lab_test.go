@@ -205,6 +205,7 @@ func TestMatrix(t *testing.T) {
 	l.Report.Short = filter.Short
 	l.Report.Selection = cellNames(all)
 	l.Report.Planned = cellNames(cells)
+	l.Report.NotApplicable = matrix.NotApplicableIn(filter, all)
 	if shard.Count > 1 {
 		l.Report.Shard = fmt.Sprintf("%d/%d", shard.Index, shard.Count)
 	}

@@ -25,6 +25,9 @@ type Image struct {
 	// StackBound names the platform whose stack-bound API the image's
 	// shims emulate (see package stackbound); empty for plain images.
 	StackBound string
+	// NotApplicable maps a toolchain that the image never runs to the
+	// reason, for the report and for filters that ask for it.
+	NotApplicable map[string]string
 	// SmokeToolchains are the toolchains of the image's smoke cells; nil
 	// means smokeToolchains.
 	SmokeToolchains []string
@@ -267,6 +270,43 @@ type Filter struct {
 	Patch string
 }
 
+// NotApplicable is a toolchain that an image never runs, and why.
+type NotApplicable struct {
+	Image     string `json:"image"`
+	Toolchain string `json:"toolchain"`
+	Reason    string `json:"reason"`
+}
+
+func (n NotApplicable) String() string {
+	return fmt.Sprintf("%s is not applicable on %s: %s", n.Toolchain, n.Image, n.Reason)
+}
+
+// NotApplicableIn returns the pairs of image and toolchain that filter f
+// names, or leaves open, and that are not applicable. When cells is not
+// nil, only the images of those cells count.
+func NotApplicableIn(f Filter, cells []Cell) []NotApplicable {
+	var na []NotApplicable
+	for _, im := range Images {
+		if !in(f.Images, im.Name) {
+			continue
+		}
+		if cells != nil && !slices.ContainsFunc(cells, func(c Cell) bool { return c.Image == im.Name }) {
+			continue
+		}
+		tcs := make([]string, 0, len(im.NotApplicable))
+		for tc := range im.NotApplicable {
+			tcs = append(tcs, tc)
+		}
+		slices.Sort(tcs)
+		for _, tc := range tcs {
+			if in(f.Toolchains, tc) {
+				na = append(na, NotApplicable{im.Name, tc, im.NotApplicable[tc]})
+			}
+		}
+	}
+	return na
+}
+
 // All returns every cell of the matrix in order: images, toolchains,
 // variants, scenarios. A variant that needs a newer Go than a toolchain
 // (an injection into code that toolchain does not have) has no cell there.
@@ -368,6 +408,13 @@ func Select(set *scenarios.Set, f Filter) ([]Cell, error) {
 		}
 	}
 	if len(cells) == 0 {
+		if na := NotApplicableIn(f, nil); len(f.Toolchains) > 0 && len(na) > 0 {
+			var why []string
+			for _, n := range na {
+				why = append(why, n.String())
+			}
+			return nil, fmt.Errorf("the filter selects no cell: %s", strings.Join(why, "; "))
+		}
 		return nil, fmt.Errorf("the filter selects no cell (pattern %q, short=%v): cell names are image/toolchain/variant/scenario "+
 			"with images %s; toolchains %s; variants %s; scenarios %s; a pattern may also be a known-issue id such as go59294",
 			f.Pattern, f.Short, strings.Join(ImageNames(), ", "), strings.Join(ToolchainNames(), ", "),

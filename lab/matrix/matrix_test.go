@@ -175,6 +175,8 @@ func TestSelectErrors(t *testing.T) {
 		{"pattern selects nothing", Filter{Pattern: "alpine"}, "the filter selects no cell"},
 		{"pattern too deep", Filter{Pattern: "a/b/c/d/e"}, "a cell name has 4 levels"},
 		{"bad regexp", Filter{Pattern: "glibc/("}, "invalid pattern"},
+		{"not applicable", Filter{Images: []string{"darwinlike"}, Toolchains: []string{"go1.19"}},
+			"the filter selects no cell: go1.19 is not applicable on darwinlike: its runtime/cgo has no x_cgo_getstackbound"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -183,6 +185,24 @@ func TestSelectErrors(t *testing.T) {
 				t.Errorf("expected an error containing %q, got %v", tt.want, err)
 			}
 		})
+	}
+}
+
+func TestNotApplicableIn(t *testing.T) {
+	all := NotApplicableIn(Filter{}, nil)
+	if !slices.Contains(all, NotApplicable{"darwinlike", "go1.19", noGetStackBound}) {
+		t.Errorf("expected go1.19 not applicable on darwinlike, got %v", all)
+	}
+	if got := NotApplicableIn(Filter{Images: []string{"glibc"}}, nil); len(got) != 0 {
+		t.Errorf("expected nothing not applicable on glibc, got %v", got)
+	}
+	if got := NotApplicableIn(Filter{Toolchains: []string{"host"}}, nil); len(got) != 0 {
+		t.Errorf("expected nothing not applicable for the host Go, got %v", got)
+	}
+	cells := []Cell{{"solarislike", "host", "stock", "startup"}}
+	got := NotApplicableIn(Filter{}, cells)
+	if len(got) != 1 || got[0].Image != "solarislike" {
+		t.Errorf("expected only solarislike for cells of solarislike, got %v", got)
 	}
 }
 

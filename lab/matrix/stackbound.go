@@ -28,6 +28,9 @@ var stackBoundToolchains = map[string][]string{
 	"trixie":   {"go1.27"},
 }
 
+// noGetStackBound is why Go 1.19 has no cell on the stack-bound images.
+const noGetStackBound = "its runtime/cgo has no x_cgo_getstackbound to compile against the shims"
+
 // stackBoundImages returns the darwinlike, solarislike and illumoslike
 // images on the bookworm and trixie bases. They share the glibc images'
 // build caches, because they build with the same compiler and headers.
@@ -49,12 +52,13 @@ func stackBoundImages() []Image {
 				Image: image.Image{
 					Name: p.Name + "like" + base.suffix, Dir: "stackbound", Base: base.name, CC: "gcc", Libc: "glibc",
 				},
-				StackBound: p.Name,
-				CacheImage: base.cache,
-				Toolchains: stackBoundToolchains[base.name],
-				Variants:   variants,
+				StackBound:    p.Name,
+				CacheImage:    base.cache,
+				Toolchains:    stackBoundToolchains[base.name],
+				NotApplicable: map[string]string{"go1.19": noGetStackBound},
+				Variants:      variants,
 				Notes: "Debian " + base.name + "'s glibc with shims that emulate " + p.Name + "'s stack-bound API; default thread stack " +
-					p.ThreadStack + ". Go 1.19 is not applicable: its runtime/cgo has no x_cgo_getstackbound.",
+					p.ThreadStack + ". Go 1.19 is not applicable: " + noGetStackBound + ".",
 			})
 		}
 	}

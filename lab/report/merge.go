@@ -88,6 +88,11 @@ func Merge(paths []string) (*Report, error) {
 			}
 		}
 		m.Planned = append(m.Planned, r.Planned...)
+		for _, n := range r.NotApplicable {
+			if !slices.Contains(m.NotApplicable, n) {
+				m.NotApplicable = append(m.NotApplicable, n)
+			}
+		}
 
 		for _, c := range r.Cells {
 			if other, ok := owner[c.Name]; ok {

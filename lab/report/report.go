@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/cgohostlab/cgohostlab/lab/judge"
+	"github.com/cgohostlab/cgohostlab/lab/matrix"
 	"github.com/cgohostlab/cgohostlab/scenarios"
 )
 
@@ -40,6 +41,10 @@ type Report struct {
 	// the cells of the selection that no shard report holds.
 	MergedFrom []string `json:"merged_from,omitempty"`
 	Missing    []string `json:"missing,omitempty"`
+
+	// NotApplicable lists the toolchains that images of the selection
+	// never run, with the reason.
+	NotApplicable []matrix.NotApplicable `json:"not_applicable,omitempty"`
 
 	Toolchains  []Toolchain  `json:"toolchains"`
 	Images      []Image      `json:"images"`
@@ -119,6 +124,10 @@ type Cell struct {
 
 	judge.Result
 	Expected string `json:"expected"` // "pass", a known issue id, or "fail (signature)"
+	// ExpectedWhy and ExpectedSource are the expectation's reason and
+	// source, for a cell that is not expected to pass.
+	ExpectedWhy    string `json:"expected_why,omitempty"`
+	ExpectedSource string `json:"expected_source,omitempty"`
 	// Injection is the regression injection in the cell's variant, if any.
 	Injection    string `json:"injection,omitempty"`
 	InjectionBug string `json:"injection_bug,omitempty"`

@@ -63,6 +63,9 @@ func TestShims(t *testing.T) {
 
 				for _, limit := range []string{"8192", "unlimited"} {
 					cmd := exec.Command("sh", "-c", `ulimit -s "$0" && exec "$1"`, limit, bin)
+					// As in the images: no reuse of an exited thread's
+					// stack, so each thread gets the size it asked for.
+					cmd.Env = append(os.Environ(), "GLIBC_TUNABLES=glibc.pthread.stack_cache_size=0")
 					out, err := cmd.CombinedOutput()
 					t.Logf("ulimit -s %s: %v\n%s", limit, cmd.Args, out)
 					if err != nil {

@@ -169,10 +169,14 @@ func newCell(c matrix.Cell, exp scenarios.Expectation) *report.Cell {
 		bug = v.Bug
 	}
 	_, patch := matrix.SplitPatch(c.Variant)
-	return &report.Cell{
+	rc := &report.Cell{
 		Name: c.Name(), Image: c.Image, Toolchain: c.Toolchain, Variant: c.Variant, Scenario: c.Scenario,
 		Expected: expectedText(exp), Injection: injection, InjectionBug: bug, Patch: patch,
 	}
+	if exp.Outcome != scenarios.OutcomePass {
+		rc.ExpectedWhy, rc.ExpectedSource = exp.Reason, exp.Source
+	}
+	return rc
 }
 
 // ErrorCell returns the report of a cell that could not run because the

@@ -60,7 +60,10 @@ func (r *Report) boundsTable() string {
 	if len(groups) == 0 {
 		return ""
 	}
-	slices.Sort(groups)
+	// Part by part, so that darwinlike/... comes before darwinlike-trixie/...
+	slices.SortFunc(groups, func(x, y string) int {
+		return slices.Compare(strings.Split(x, "/"), strings.Split(y, "/"))
+	})
 
 	var b strings.Builder
 	b.WriteString("\n## Bounds correctness\n\n")

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/cgohostlab/cgohostlab/lab/judge"
+	"github.com/cgohostlab/cgohostlab/lab/matrix"
 )
 
 var verdictOrder = []judge.Verdict{judge.Pass, judge.KnownIssue, judge.ExpectedFailure, judge.NotReproduced, judge.Fail, judge.Error, judge.PatchNotApplied}
@@ -74,12 +75,24 @@ func (r *Report) Markdown() string {
 		w("| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", c.Name, r.archOf(c.Image), c.Verdict, c.Expected, boundsSummary(c.Bounds),
 			counterSeries(c.Counters, func(r judge.Record) *uint64 { return r.MsCreated }),
 			counterSeries(c.Counters, func(r judge.Record) *uint64 { return r.ExtraInUse }),
-			pthreadCost(c), c.Duration.Round(100*time.Millisecond))
+			pthreadCost(c), cellTime(c.Duration))
 	}
 
+	w("%s", notApplicableMarkdown(r.NotApplicable))
+
 	if len(r.KnownIssues) > 0 {
-		w("\n## Known issues\n\n| issue | title | state | cells |\n|---|---|---|---|\n")
+		w("\n## Known issues\n")
+		var none []string
+		header := false
 		for _, k := range r.KnownIssues {
+			if k.State == "not applicable" {
+				none = append(none, fmt.Sprintf("[%s](%s)", k.ID, k.Link))
+				continue
+			}
+			if !header {
+				w("\n| issue | title | state | cells |\n|---|---|---|---|\n")
+				header = true
+			}
 			cells := strings.Join(k.Reproduced, ", ")
 			if len(k.NotSeenWhere) > 0 {
 				cells = "**not reproduced in " + strings.Join(k.NotSeenWhere, ", ") + "**"
@@ -88,6 +101,9 @@ func (r *Report) Markdown() string {
 				}
 			}
 			w("| [%s](%s) | %s | %s | %s |\n", k.ID, k.Link, k.Title, k.State, cells)
+		}
+		if len(none) > 0 {
+			w("\nNo cell of this run expects the other known issues: %s.\n", strings.Join(none, ", "))
 		}
 	}
 
@@ -179,6 +195,13 @@ func (r *Report) Markdown() string {
 			continue
 		}
 		w("\n### %s: %s\n\n%s\n\n", c.Name, c.Verdict, c.Reason)
+		if c.ExpectedWhy != "" {
+			w("Expected %s because: %s", c.Expected, c.ExpectedWhy)
+			if c.ExpectedSource != "" {
+				w(" Source: %s", c.ExpectedSource)
+			}
+			w("\n\n")
+		}
 		if c.Exit != nil {
 			w("Exit: %s. Command: `%s`.\n\n", c.Exit, shellQuote(c.Command))
 		}
@@ -197,6 +220,35 @@ func (r *Report) Markdown() string {
 		w("\nNone.\n")
 	}
 	return b.String()
+}
+
+// notApplicableMarkdown lists the toolchains that images of the run never
+// run, one line for each toolchain and reason.
+func notApplicableMarkdown(na []matrix.NotApplicable) string {
+	type key struct{ toolchain, reason string }
+	var keys []key
+	images := map[key][]string{}
+	for _, n := range na {
+		k := key{n.Toolchain, n.Reason}
+		if images[k] == nil {
+			keys = append(keys, k)
+		}
+		images[k] = append(images[k], n.Image)
+	}
+	var b strings.Builder
+	for _, k := range keys {
+		fmt.Fprintf(&b, "\n**Not applicable:** %s on %s: %s.\n", k.toolchain, strings.Join(images[k], ", "), k.reason)
+	}
+	return b.String()
+}
+
+// cellTime rounds a cell's time to milliseconds below a second and to
+// tenths of a second above, so that a fast cell does not read as 0s.
+func cellTime(d time.Duration) time.Duration {
+	if d < time.Second {
+		return d.Round(time.Millisecond)
+	}
+	return d.Round(100 * time.Millisecond)
 }
 
 func orDash(s string) string {

@@ -148,7 +148,7 @@ type Expectation struct {
 	// calls must have: exact, conservative, estimate or unsafe.
 	Bounds map[string]string `json:"bounds,omitempty"`
 	Reason string            `json:"reason"`
-	// Source says where the expected outcome comes from: an upstream
+	// Source names where the expected outcome comes from: an upstream
 	// issue or document, or the lab's own model or measurement.
 	Source string `json:"source,omitempty"`
 }

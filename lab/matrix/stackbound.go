@@ -28,7 +28,8 @@ var stackBoundToolchains = map[string][]string{
 	"trixie":   {"go1.27"},
 }
 
-// noGetStackBound is why Go 1.19 has no cell on the stack-bound images.
+// noGetStackBound is the reason that Go 1.19 has no cell on the
+// stack-bound images.
 const noGetStackBound = "its runtime/cgo has no x_cgo_getstackbound to compile against the shims"
 
 // stackBoundImages returns the darwinlike, solarislike and illumoslike

@@ -1,6 +1,7 @@
 package report
 
 import (
+	"regexp"
 	"slices"
 	"strings"
 
@@ -71,7 +72,7 @@ func (r *Report) boundsTable() string {
 		"from the bounds scenarios (main-1m and main-unlimited: the main thread under `ulimit -s 1024` and `ulimit -s unlimited`): calls from the entry frame and from 40 KiB and 400 KiB deep, " +
 		"with a GC on g0. Each entry is the worst call of the kind: exact, conservative (accurate bounds inside the stack), " +
 		"estimate (the runtime guessed from SP) or unsafe (the lower bound lies below the stack, by the bytes shown). " +
-		"\"to N\" gives the deepest call that returned when deeper calls did not fit or the host died. " +
+		"\"to N\" gives the deepest call that returned when deeper calls did not fit or the host died, and \"entry frame only\" says that only the shallow call did. " +
 		"- means the kind did not run. The last columns are the verdicts of the bounds scenarios and deepstack.\n\n")
 	b.WriteString("| image/toolchain/variant | " + strings.Join(boundsKinds, " | ") + " | " + strings.Join(boundsScenarios, " | ") + " | deepstack | host died |\n")
 	b.WriteString("|---" + strings.Repeat("|---", len(boundsKinds)+len(boundsScenarios)+2) + "|\n")
@@ -100,7 +101,10 @@ func boundsEntry(kb judge.KindBounds, deepest uint64, cut bool) string {
 			entry = "**unsafe: bounds exclude SP**"
 		}
 	}
-	if cut && deepest < boundsDeepest {
+	switch {
+	case cut && deepest == 0:
+		entry += ", entry frame only"
+	case cut && deepest < boundsDeepest:
 		entry += " to " + size(deepest)
 	}
 	return entry
@@ -122,10 +126,15 @@ func skipped(recs []judge.Record, kind string) bool {
 	return slices.ContainsFunc(recs, func(r judge.Record) bool { return r.Rec == "skip" && r.Kind == kind })
 }
 
+var hexAddress = regexp.MustCompile(`0x[0-9a-f]{5,}`)
+
 // fatalText returns the Go runtime's fatal error line from stderr, or the
 // exit status.
 func fatalText(stderr string, exit *judge.Exit) string {
 	if line := strings.TrimSpace(judge.FirstFatalLine([]byte(stderr))); line != "" {
+		// Addresses differ from run to run and make the column wide; the
+		// cell's full stderr is further down the report.
+		line = hexAddress.ReplaceAllString(line, "0x…")
 		return "`" + strings.ReplaceAll(line, "|", `\|`) + "`"
 	}
 	return exit.String()

@@ -50,3 +50,29 @@ func TestBoundsTableEmpty(t *testing.T) {
 		t.Errorf("expected no table without bounds cells, got:\n%s", got)
 	}
 }
+
+func TestBoundsEntryCut(t *testing.T) {
+	kb := judge.KindBounds{Kind: "main", Class: judge.Conservative}
+	for _, tc := range []struct {
+		deepest uint64
+		cut     bool
+		want    string
+	}{
+		{0, true, "conservative, entry frame only"},
+		{40 * 1024, true, "conservative to 40 KiB"},
+		{40 * 1024, false, "conservative"},
+		{boundsDeepest, true, "conservative"},
+	} {
+		if got := boundsEntry(kb, tc.deepest, tc.cut); got != tc.want {
+			t.Errorf("boundsEntry(deepest %d, cut %v) = %q, want %q", tc.deepest, tc.cut, got, tc.want)
+		}
+	}
+}
+
+func TestFatalTextHidesAddresses(t *testing.T) {
+	got := fatalText("fatal error: cgocallback with sp=0x7ffd1c2e3f40 out of bounds [0x7ffd1c2e0000, 0x7ffd1c2f0000]\n", &judge.Exit{})
+	want := "`fatal error: cgocallback with sp=0x… out of bounds [0x…, 0x…]`"
+	if got != want {
+		t.Errorf("fatalText = %q, want %q", got, want)
+	}
+}

@@ -128,7 +128,7 @@ void lab_set_user_stack(void *lo, size_t size);
 
 /*
  * Registers [lo, hi) as the calling thread's true stack, read from source,
- * for a thread whose C library can no longer say (see rawclone.c).
+ * for a thread whose stack the C library can no longer report (rawclone.c).
  */
 void lab_set_known_stack(uintptr_t lo, uintptr_t hi, const char *source);
 

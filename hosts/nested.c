@@ -7,10 +7,10 @@
  * active, on the same g0, so its bounds must cover a stack that the
  * outer callbacks already use.
  *
- * Each LabNest, back in Go from its C call, asks the runtime whether it
- * holds the M as an extra M that runs only C code. It must not: the flag
- * makes a profiling signal count the Go code as external code. The host
- * writes the counts in a nestflags record at the end.
+ * Each LabNest, back in Go from its C call, checks whether the runtime
+ * marks the M as an extra M that runs only C code. It must not, because
+ * the flag makes a profiling signal count the Go code as external code.
+ * The host writes the counts in a nestflags record at the end.
  */
 #include "harness.h"
 

@@ -4,8 +4,8 @@
  * raw clone system call and starts Go in the child.
  *
  * A pthread forks the process with clone(SIGCHLD) through syscall(),
- * which bypasses the C library's fork: in the child, the descriptor that
- * pthread_self returns still holds the pthread's thread id. The pthread
+ * which bypasses the C library's fork. In the child, the descriptor that
+ * pthread_self returns still contains the pthread's thread id. The pthread
  * then exits in the parent, so that id names no task, and the C
  * library's affinity query inside pthread_getattr_np fails with ESRCH.
  * The child, once it sees that, opens the c-shared library and calls Go
@@ -52,8 +52,8 @@ static long stale_tid;
 static int created[2];
 
 /*
- * tid_gone reports whether no task has thread id tid, as the C library's
- * own affinity query (sched_getaffinity on that id) will find.
+ * tid_gone reports whether no task has thread id tid, so that
+ * sched_getaffinity on it fails with ESRCH, as it will inside glibc.
  */
 static int tid_gone(long tid) {
 	cpu_set_t set;
@@ -87,7 +87,7 @@ static void child(void) {
 	}
 	lab_set_known_stack(cloner_stack.lo, cloner_stack.hi, "parent");
 
-	/* pthread_getattr_np's answer for this thread, with an initialized attr. */
+	/* Record what pthread_getattr_np returns here, called with an initialized attr. */
 	pthread_attr_init(&attr);
 	err = pthread_getattr_np(pthread_self(), &attr);
 	pthread_attr_destroy(&attr);

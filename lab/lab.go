@@ -174,7 +174,7 @@ func newCell(c matrix.Cell, exp scenarios.Expectation) *report.Cell {
 		Expected: expectedText(exp), Injection: injection, InjectionBug: bug, Patch: patch,
 	}
 	if exp.Outcome != scenarios.OutcomePass {
-		rc.ExpectedWhy, rc.ExpectedSource = exp.Reason, exp.Source
+		rc.ExpectedReason, rc.ExpectedSource = exp.Reason, exp.Source
 	}
 	return rc
 }

@@ -48,7 +48,7 @@ const (
 	// in the process changes between the host's keys records.
 	CheckPthreadKeys = "pthreadkeys"
 	// CheckExtraInC fails a cell when Go code runs on an extra M that the
-	// runtime holds as running only C code (the nested host reports it).
+	// runtime marks as running only C code (the nested host reports it).
 	CheckExtraInC = "extrainc"
 )
 

@@ -63,30 +63,31 @@ func LabSpin(ns C.int64_t) {
 }
 
 // LabNest calls fn(arg, level) in C, so a host can nest C -> Go -> C -> Go
-// callbacks by calling LabNest again from fn. Back in Go, it asks the
-// runtime whether it holds this M as running C code (see LabNestFlags).
+// callbacks by calling LabNest again from fn. Back in Go, it checks whether
+// the runtime marks this M as running C code (see LabNestFlags).
 //
 //export LabNest
 func LabNest(level C.int, fn C.lab_nest_fn, arg unsafe.Pointer) {
 	C.lab_invoke_nest(fn, arg, level)
-	switch runtimeExtraInC() {
-	case 1:
-		nestFlagged.Add(1)
-		fallthrough
-	case 0:
+
+	flag := runtimeExtraInC()
+	if flag >= 0 {
 		nestReturns.Add(1)
+	}
+	if flag == 1 {
+		nestFlagged.Add(1)
 	}
 }
 
-// Returns to LabNest from C, and those among them on which the runtime
-// held the M as an extra M running C code while LabNest ran Go.
+// Counts of LabNest's returns from C, and of those after which the runtime
+// marked the M as an extra M running C code while LabNest ran Go.
 var nestReturns, nestFlagged atomic.Int64
 
 //go:linkname runtimeExtraInC runtime.cgohostlab_extra_in_c
 func runtimeExtraInC() int
 
-// LabNestFlags writes how many times LabNest got back from C and how many
-// of those times the runtime held the M as an extra M in C, so that a
+// LabNestFlags writes how many times LabNest returned from C, and how many
+// of those times the runtime marked the M as an extra M in C, so that a
 // profiling signal would have counted Go code as external code. It
 // returns 0 when the runtime has no such flag, and 1 otherwise.
 //

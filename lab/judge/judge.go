@@ -271,7 +271,7 @@ func CheckMKept(out *Output) Check {
 	return c
 }
 
-// CheckExtraInC fails when Go ran on an extra M that the runtime held as
+// CheckExtraInC fails when Go ran on an extra M that the runtime marked as
 // running only C code. That happens when a callback nested in a C call
 // returns and the runtime marks the M as out of Go, although the outer Go
 // frame goes on. A profiling signal then counts Go code as external code.

@@ -65,8 +65,8 @@ type Record struct {
 	KeysInUse *int64 `json:"keys_in_use,omitempty"`
 	KeysMax   *int64 `json:"keys_max,omitempty"`
 
-	// nestflags: returns from C to Go in LabNest, and those on which the
-	// runtime held the M as an extra M in C; nil when it has no such flag
+	// nestflags: returns from C to Go in LabNest, and those after which the
+	// runtime marked the M as an extra M in C; nil when it has no such flag
 	Returns *int64 `json:"returns,omitempty"`
 	Flagged *int64 `json:"flagged,omitempty"`
 

@@ -25,8 +25,8 @@ type Image struct {
 	// StackBound names the platform whose stack-bound API the image's
 	// shims emulate (see package stackbound); empty for plain images.
 	StackBound string
-	// NotApplicable maps a toolchain that the image never runs to the
-	// reason, for the report and for filters that ask for it.
+	// NotApplicable maps each toolchain that the image never runs to the
+	// reason, for the report and for filters that name it.
 	NotApplicable map[string]string
 	// SmokeToolchains are the toolchains of the image's smoke cells; nil
 	// means smokeToolchains.
@@ -409,11 +409,11 @@ func Select(set *scenarios.Set, f Filter) ([]Cell, error) {
 	}
 	if len(cells) == 0 {
 		if na := NotApplicableIn(f, nil); len(f.Toolchains) > 0 && len(na) > 0 {
-			var why []string
+			var reasons []string
 			for _, n := range na {
-				why = append(why, n.String())
+				reasons = append(reasons, n.String())
 			}
-			return nil, fmt.Errorf("the filter selects no cell: %s", strings.Join(why, "; "))
+			return nil, fmt.Errorf("the filter selects no cell: %s", strings.Join(reasons, "; "))
 		}
 		return nil, fmt.Errorf("the filter selects no cell (pattern %q, short=%v): cell names are image/toolchain/variant/scenario "+
 			"with images %s; toolchains %s; variants %s; scenarios %s; a pattern may also be a known-issue id such as go59294",

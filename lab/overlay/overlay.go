@@ -126,9 +126,9 @@ func cgohostlab_probe(out *[{{.ProbeLen}}]uint64) {
 	out[{{.SlotAvail}}] = avail
 }
 
-// cgohostlab_extra_in_c returns 1 if the runtime holds the calling M as
+// cgohostlab_extra_in_c returns 1 if the runtime marks the calling M as
 // an extra M that runs C code, 0 if not, and -1 if this toolchain has no
-// such flag. Go code that calls it runs Go, so 1 is a wrong flag.
+// such flag. Go code calls it, so 1 is always a wrong flag.
 //
 //go:linkname cgohostlab_extra_in_c
 func cgohostlab_extra_in_c() int {

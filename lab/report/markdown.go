@@ -195,8 +195,8 @@ func (r *Report) Markdown() string {
 			continue
 		}
 		w("\n### %s: %s\n\n%s\n\n", c.Name, c.Verdict, c.Reason)
-		if c.ExpectedWhy != "" {
-			w("Expected %s because: %s", c.Expected, c.ExpectedWhy)
+		if c.ExpectedReason != "" {
+			w("Expected %s because: %s", c.Expected, c.ExpectedReason)
 			if c.ExpectedSource != "" {
 				w(" Source: %s", c.ExpectedSource)
 			}

@@ -124,9 +124,9 @@ type Cell struct {
 
 	judge.Result
 	Expected string `json:"expected"` // "pass", a known issue id, or "fail (signature)"
-	// ExpectedWhy and ExpectedSource are the expectation's reason and
+	// ExpectedReason and ExpectedSource are the expectation's reason and
 	// source, for a cell that is not expected to pass.
-	ExpectedWhy    string `json:"expected_why,omitempty"`
+	ExpectedReason string `json:"expected_reason,omitempty"`
 	ExpectedSource string `json:"expected_source,omitempty"`
 	// Injection is the regression injection in the cell's variant, if any.
 	Injection    string `json:"injection,omitempty"`
